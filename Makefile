@@ -1,0 +1,55 @@
+# enishi — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_MEMBERS ?= 600
+
+.PHONY: demo test install install-dev lint bench lock messages
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "enishi needs Python 3.12 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make demo: install, migrate SQLite, seed the 伊賀衆 demo, run the server and the task worker.
+demo: install
+	ENISHI_DEBUG=1 $(BIN)/enishi migrate --no-input -v 0
+	ENISHI_DEBUG=1 $(BIN)/enishi createcachetable
+	ENISHI_DEBUG=1 $(BIN)/enishi seed_demo --members $(DEMO_MEMBERS)
+	ENISHI_DEBUG=1 scripts/serve.sh $(PORT)
+
+## make test: the whole suite on SQLite, then on PostgreSQL when one is reachable.
+test: install-dev
+	scripts/test.sh
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+
+## make bench: seed 100,000 members and time the member list and the card (SQLite and PostgreSQL).
+bench: install-dev
+	$(BIN)/python bench/run.py
+
+## make lock: re-pin the dependencies (needs network access to PyPI).
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml scripts/build-requirements.in --python-version 3.12 --generate-hashes --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml scripts/build-requirements.in --extra dev --python-version 3.12 --generate-hashes --quiet -o requirements-dev.lock
+
+## make messages: refresh the English catalogue after changing UI text.
+messages: install-dev
+	cd src/enishi && ../../$(BIN)/enishi makemessages -l en --no-obsolete --ignore "*/vendor/*"
+	cd src/enishi && ../../$(BIN)/enishi compilemessages -l en

@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Community(models.Model):
+    """A platform of one municipality (or consortium): 伊賀衆 of Iga City. Every domain row
+    belongs to one."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    tagline = models.CharField(_("ひとこと紹介"), max_length=200, blank=True)
+    municipality_name = models.CharField(_("自治体名"), max_length=50)
+    municipality_code = models.CharField(_("自治体コード（JIS X 0402）"), max_length=5)
+    member_number_prefix = models.CharField(_("会員番号の接頭辞"), max_length=8)
+    next_member_sequence = models.PositiveIntegerField(default=1, editable=False)
+    terms_version = models.CharField(_("利用規約の版"), max_length=20)
+    privacy_policy_version = models.CharField(_("プライバシーポリシーの版"), max_length=20)
+    logo = models.CharField(
+        _("ロゴ（静的ファイルのパス）"), max_length=200, default="enishi/img/logo.svg"
+    )
+    domain = models.CharField(
+        _("ドメイン"),
+        max_length=200,
+        blank=True,
+        help_text=_("このコミュニティを表示するホスト名。空欄なら既定のコミュニティ。"),
+    )
+
+    class Meta:
+        verbose_name = _("コミュニティ")
+        verbose_name_plural = _("コミュニティ")
+
+    def __str__(self):
+        return self.name
+
+
+class Rank(models.Model):
+    """One step of the community's rank ladder, reached at `min_points`."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="ranks")
+    name = models.CharField(_("ランク名"), max_length=50)
+    min_points = models.PositiveIntegerField(_("必要ポイント"))
+
+    class Meta:
+        ordering = ["community", "min_points"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "min_points"], name="rank_unique_threshold"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    """A staff-editable word members pick: a topic they care about, or a skill they offer."""
+
+    class Kind(models.TextChoices):
+        TOPIC = "topic", _("関心のあるテーマ")
+        SKILL = "skill", _("スキル・経験")
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="tags")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(_("名前"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    is_active = models.BooleanField(_("選択肢に表示する"), default=True)
+
+    class Meta:
+        ordering = ["kind", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "kind", "name"], name="tag_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class StaffRole(models.Model):
+    """A login's role in one community's staff."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("コミュニティ管理者")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ADMIN)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community"], name="staffrole_unique"),
+        ]

@@ -1,0 +1,371 @@
+import re
+
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import SignupForm
+from allauth.core import context, ratelimit
+from django import forms
+from django.db import transaction
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enishi.communities.models import Community, Tag
+from enishi.communities.selectors import active_tags
+from enishi.core.japan import PREFECTURE_CHOICES, PREFECTURE_NAMES
+from enishi.core.postal import lookup_postal_code
+from enishi.core.text import (
+    has_emoji,
+    is_katakana,
+    normalize_postal_code,
+    to_ascii_digits,
+    to_katakana,
+)
+
+from . import services
+from .models import Channel, Gender, Member, Tie, Use
+
+PROFILE_FIELDS = [
+    "family_name",
+    "given_name",
+    "family_name_kana",
+    "given_name_kana",
+    "nickname",
+    "birth_year",
+    "birth_month",
+    "gender",
+    "postal_code",
+    "prefecture_code",
+    "city",
+    "address_line",
+    "phone",
+    "ties",
+    "tie_other",
+    "uses",
+    "topics",
+    "skills",
+    "skills_text",
+    "channel",
+]
+
+
+def _year_choices():
+    this_year = timezone.localdate().year
+    return [("", _("選択してください"))] + [(y, f"{y}") for y in range(this_year, 1909, -1)]
+
+
+MONTH_CHOICES = [("", _("選択してください"))] + [(m, f"{m}") for m in range(1, 13)]
+
+
+class AddressFields(forms.Form):
+    """Prefecture and city: filled from the postal code as the person types (htmx)."""
+
+    prefecture_code = forms.ChoiceField(
+        label=_("都道府県"), choices=[("", _("選択してください")), *PREFECTURE_CHOICES]
+    )
+    city = forms.CharField(
+        label=_("市区町村"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+
+
+class ProfileFields(AddressFields):
+    """The member's profile: the same fields on /join/ and on /me/profile/."""
+
+    family_name = forms.CharField(label=_("姓"), max_length=50)
+    given_name = forms.CharField(label=_("名"), max_length=50)
+    family_name_kana = forms.CharField(
+        label=_("セイ"),
+        max_length=50,
+        help_text=_("全角カタカナ。ひらがなや半角カナは自動で変換します。"),
+    )
+    given_name_kana = forms.CharField(label=_("メイ"), max_length=50)
+    nickname = forms.CharField(
+        label=_("ニックネーム"),
+        max_length=30,
+        required=False,
+        help_text=_("会員証や公開の場で表示されます。空欄なら名で表示します。"),
+    )
+    birth_year = forms.TypedChoiceField(label=_("生まれ年"), coerce=int, choices=_year_choices)
+    birth_month = forms.TypedChoiceField(label=_("生まれ月"), coerce=int, choices=MONTH_CHOICES)
+    gender = forms.ChoiceField(
+        label=_("性別"),
+        choices=Gender.choices,
+        initial=Gender.UNANSWERED,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    postal_code = forms.CharField(
+        label=_("郵便番号"),
+        max_length=10,
+        help_text=_("7桁。入力すると都道府県と市区町村が自動で入ります。"),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "postal-code",
+                "hx-get": reverse_lazy("postal_query"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#address-fields",
+                "hx-swap": "outerHTML",
+                "hx-include": "#id_prefecture_code, #id_city",
+            }
+        ),
+    )
+    address_line = forms.CharField(
+        label=_("町名・番地・建物名"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    )
+    phone = forms.CharField(
+        label=_("電話番号"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    ties = forms.MultipleChoiceField(
+        label=_("伊賀とのつながり"),
+        choices=Tie.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("あてはまるものをすべて選んでください。"),
+    )
+    tie_other = forms.CharField(label=_("「その他」の内容"), max_length=200, required=False)
+    uses = forms.MultipleChoiceField(
+        label=_("関わりたいこと"),
+        choices=Use.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("関心のあるテーマ"),
+        queryset=Tag.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    skills = forms.ModelMultipleChoiceField(
+        label=_("提供できるスキル・経験"),
+        queryset=Tag.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    skills_text = forms.CharField(
+        label=_("スキル・経験の詳細"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("仕事や趣味で培ったこと、地域で役立てられそうなことを自由にお書きください。"),
+    )
+    channel = forms.ChoiceField(
+        label=_("伊賀衆を知ったきっかけ"),
+        choices=[("", _("選択してください")), *Channel.choices],
+        required=False,
+    )
+
+    def setup_profile(self, community: Community) -> None:
+        self.community = community
+        self.fields["topics"].queryset = active_tags(community=community, kind=Tag.Kind.TOPIC)
+        self.fields["skills"].queryset = active_tags(community=community, kind=Tag.Kind.SKILL)
+
+    def _clean_name(self, field: str) -> str:
+        value = self.cleaned_data[field].strip()
+        if has_emoji(value):
+            raise forms.ValidationError(
+                _("絵文字は使えません。戸籍や住民票の表記で入力してください。")
+            )
+        return value
+
+    def clean_family_name(self):
+        return self._clean_name("family_name")
+
+    def clean_given_name(self):
+        return self._clean_name("given_name")
+
+    def _clean_kana(self, field: str) -> str:
+        value = to_katakana(self.cleaned_data[field])
+        if not is_katakana(value):
+            raise forms.ValidationError(_("カタカナで入力してください（ひらがなも使えます）。"))
+        return value
+
+    def clean_family_name_kana(self):
+        return self._clean_kana("family_name_kana")
+
+    def clean_given_name_kana(self):
+        return self._clean_kana("given_name_kana")
+
+    def clean_postal_code(self):
+        code = normalize_postal_code(self.cleaned_data["postal_code"])
+        if code is None:
+            raise forms.ValidationError(
+                _("郵便番号は7桁の数字で入力してください（例：518-0873）。")
+            )
+        if lookup_postal_code(code) is None:
+            raise forms.ValidationError(
+                _("この郵便番号は見つかりませんでした。番号をご確認ください。")
+            )
+        return code
+
+    def clean_phone(self):
+        value = to_ascii_digits(self.cleaned_data["phone"]).strip()
+        value = re.sub(r"[‐‑–—−ー－\s()（）]", "-", value).strip("-")
+        if value and not re.fullmatch(r"\+?[\d-]{10,16}", value):
+            raise forms.ValidationError(
+                _("電話番号は数字とハイフンで入力してください（例：0595-22-9600）。")
+            )
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if Tie.OTHER in cleaned.get("ties", []) and not cleaned.get("tie_other", "").strip():
+            self.add_error("tie_other", _("「その他」を選んだ場合は内容を入力してください。"))
+        postal = cleaned.get("postal_code")
+        prefecture = cleaned.get("prefecture_code")
+        if postal and prefecture:
+            address = lookup_postal_code(postal)
+            if address.prefecture_code != prefecture:
+                self.add_error(
+                    "prefecture_code",
+                    _("郵便番号の都道府県（%(name)s）と一致しません。")
+                    % {"name": PREFECTURE_NAMES[address.prefecture_code]},
+                )
+        return cleaned
+
+    def profile_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
+
+
+class JoinForm(ProfileFields, SignupForm):
+    """Registration at /join/: the account (email, password or a login code later) and the
+    profile in one form, saved together or not at all."""
+
+    agree_terms = forms.BooleanField(
+        label=_("利用規約とプライバシーポリシーに同意します"),
+        error_messages={
+            "required": _("登録には利用規約とプライバシーポリシーへの同意が必要です。")
+        },
+    )
+    newsletter = forms.BooleanField(
+        label=_("メールマガジン（伊賀衆だより）をメールで受け取る"), required=False
+    )
+    referral_code = forms.CharField(
+        label=_("紹介コード（お持ちの方）"), max_length=12, required=False
+    )
+
+    field_order = [
+        "email",
+        "password1",
+        *PROFILE_FIELDS,
+        "referral_code",
+        "agree_terms",
+        "newsletter",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_profile(context.request.community)
+        self.fields["password1"].help_text = _(
+            "10文字以上。空欄にすると、ログインのたびにメールで届くコードを使います。"
+        )
+        self.fields["email"].label = _("メールアドレス")
+
+    def try_save(self, request):
+        # One address may be tried only a few times an hour: each try at a registered address
+        # mails its owner. Past the limit the answer looks the same, without the mail.
+        email = self.cleaned_data["email"].lower()
+        if self.account_already_exists and not ratelimit.consume(
+            request, action="signup_email", key=email
+        ):
+            return None, get_adapter().respond_email_verification_sent(request, None)
+        return super().try_save(request)
+
+    def clean_referral_code(self):
+        code = self.cleaned_data["referral_code"].strip().upper()
+        if (
+            code
+            and not Member.objects.filter(
+                community=self.community, referral_code=code, status=Member.Status.ACTIVE
+            ).exists()
+        ):
+            raise forms.ValidationError(_("この紹介コードは見つかりませんでした。"))
+        return code
+
+    def save(self, request):
+        with transaction.atomic():
+            return super().save(request)
+
+    def signup(self, request, user):
+        services.member_register(
+            community=self.community,
+            user=user,
+            profile=self.profile_data(),
+            referral_code=self.cleaned_data["referral_code"],
+            newsletter=self.cleaned_data["newsletter"],
+        )
+
+
+class ProfileForm(ProfileFields):
+    def __init__(self, *args, member: Member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_profile(member.community)
+
+
+class MailPreferencesForm(forms.Form):
+    newsletter = forms.BooleanField(
+        label=_("メールマガジン（伊賀衆だより）をメールで受け取る"), required=False
+    )
+
+
+class WithdrawForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("退会すると、氏名・連絡先などの個人情報が消去され、元に戻せないことを理解しました"),
+        error_messages={"required": _("退会するには確認のチェックが必要です。")},
+    )
+
+
+class MemberFilterForm(forms.Form):
+    """The staff member list's search and filters; every field is optional."""
+
+    q = forms.CharField(
+        label=_("検索"),
+        max_length=100,
+        required=False,
+        help_text=_("氏名・フリガナ・メールアドレス・会員番号の一部"),
+    )
+    prefecture = forms.ChoiceField(
+        label=_("都道府県"), required=False, choices=[("", _("すべて")), *PREFECTURE_CHOICES]
+    )
+    tie = forms.ChoiceField(
+        label=_("つながり"), required=False, choices=[("", _("すべて")), *Tie.choices]
+    )
+    use = forms.ChoiceField(
+        label=_("関わりたいこと"), required=False, choices=[("", _("すべて")), *Use.choices]
+    )
+    topic = forms.ModelChoiceField(
+        label=_("関心のあるテーマ"),
+        required=False,
+        queryset=Tag.objects.none(),
+        empty_label=_("すべて"),
+    )
+    status = forms.ChoiceField(
+        label=_("状態"), required=False, choices=[("", _("すべて")), *Member.Status.choices]
+    )
+    joined_from = forms.DateField(
+        label=_("入会日（から）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    joined_to = forms.DateField(
+        label=_("入会日（まで）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("並び順"),
+        required=False,
+        choices=[
+            ("-joined", _("入会日の新しい順")),
+            ("joined", _("入会日の古い順")),
+            ("number", _("会員番号順")),
+            ("kana", _("フリガナ順")),
+            ("prefecture", _("都道府県順")),
+        ],
+    )
+
+    def __init__(self, *args, community: Community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = community.tags.filter(kind=Tag.Kind.TOPIC)

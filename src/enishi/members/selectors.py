@@ -1,0 +1,81 @@
+"""Reads of member data used by more than one view."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from enishi.communities.models import Community, Rank
+from enishi.communities.selectors import rank_for_points
+from enishi.core.text import kana_search_key
+
+from .models import Member
+
+
+def member_for_user(*, community: Community, user) -> Member | None:
+    """The signed-in person's current membership of this community, if any."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Member.objects.select_related("community")
+        .filter(community=community, user=user)
+        .exclude(status=Member.Status.WITHDRAWN)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Standing:
+    points: int
+    rank: Rank | None
+
+
+def member_standing(*, member: Member) -> Standing:
+    """A member's points and rank. Points come from the engagement ledger, which arrives with
+    activities; until then no member has any, and everyone stands on the first rank."""
+    points = 0
+    return Standing(points=points, rank=rank_for_points(community=member.community, points=points))
+
+
+def active_member_count(*, community: Community) -> int:
+    return Member.objects.filter(community=community, status=Member.Status.ACTIVE).count()
+
+
+SORTS = {
+    "-joined": ("-joined_at", "-pk"),
+    "joined": ("joined_at", "pk"),
+    "number": ("number", "pk"),
+    "kana": ("search_kana", "pk"),
+    "prefecture": ("prefecture_code", "search_kana", "pk"),
+}
+
+
+def staff_member_search(*, community: Community, filters: dict) -> QuerySet[Member]:
+    """Members of a community matching the staff list's filters, in the chosen order.
+
+    `filters` is the cleaned data of MemberFilterForm; empty values do not filter.
+    """
+    qs = Member.objects.filter(community=community)
+    if q := (filters.get("q") or "").strip():
+        compact = "".join(q.split())
+        qs = qs.filter(
+            Q(search_name__icontains=compact)
+            | Q(search_kana__icontains=kana_search_key(q))
+            | Q(nickname__icontains=q)
+            | Q(user__email__icontains=q)
+            | Q(number__icontains=q)
+        )
+    if prefecture := filters.get("prefecture"):
+        qs = qs.filter(prefecture_code=prefecture)
+    if tie := filters.get("tie"):
+        qs = qs.filter(ties__tie=tie)
+    if use := filters.get("use"):
+        qs = qs.filter(uses__use=use)
+    if topic := filters.get("topic"):
+        qs = qs.filter(topics=topic)
+    if status := filters.get("status"):
+        qs = qs.filter(status=status)
+    if joined_from := filters.get("joined_from"):
+        qs = qs.filter(joined_at__date__gte=joined_from)
+    if joined_to := filters.get("joined_to"):
+        qs = qs.filter(joined_at__date__lte=joined_to)
+    return qs.order_by(*SORTS.get(filters.get("sort") or "-joined", SORTS["-joined"]))

@@ -1,0 +1,314 @@
+import csv
+import io
+import json
+from dataclasses import asdict
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enishi.communities.permissions import is_community_staff, staff_required
+from enishi.core.postal import lookup_postal_code
+from enishi.core.qr import qr_svg
+from enishi.core.text import normalize_postal_code
+from enishi.privacy.models import AuditEvent
+from enishi.privacy.selectors import member_personal_data, newsletter_opted_in
+from enishi.privacy.services import audit_record
+
+from . import exports, services
+from .cards import member_card_pdf
+from .forms import (
+    PROFILE_FIELDS,
+    AddressFields,
+    MailPreferencesForm,
+    MemberFilterForm,
+    ProfileForm,
+    WithdrawForm,
+)
+from .models import Member
+from .selectors import member_for_user, member_standing, staff_member_search
+
+
+def _current_member(request) -> Member:
+    member = member_for_user(community=request.community, user=request.user)
+    if member is None:
+        raise Http404(_("この伊賀衆の会員登録はありません。"))
+    return member
+
+
+@login_required
+def me(request):
+    member = member_for_user(community=request.community, user=request.user)
+    if member is None:
+        return render(
+            request,
+            "members/not_member.html",
+            {"is_staff": is_community_staff(request.user, request.community)},
+        )
+    return render(
+        request,
+        "members/me.html",
+        {
+            "member": member,
+            "standing": member_standing(member=member),
+            "newsletter": newsletter_opted_in(member=member),
+        },
+    )
+
+
+@login_required
+def profile_edit(request):
+    member = _current_member(request)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, member=member)
+        if form.is_valid():
+            services.member_update_profile(member=member, profile=form.profile_data())
+            messages.success(request, _("プロフィールを更新しました。"))
+            return redirect("members:me")
+    else:
+        initial = {
+            field: getattr(member, field)
+            for field in PROFILE_FIELDS
+            if field not in {"ties", "uses", "topics", "skills"}
+        }
+        initial["ties"] = [t.tie for t in member.ties.all()]
+        initial["uses"] = [u.use for u in member.uses.all()]
+        initial["topics"] = list(member.topics.all())
+        initial["skills"] = list(member.skills.all())
+        form = ProfileForm(initial=initial, member=member)
+    return render(request, "members/profile_form.html", {"form": form, "member": member})
+
+
+@login_required
+def mail_preferences(request):
+    member = _current_member(request)
+    if request.method == "POST":
+        form = MailPreferencesForm(request.POST)
+        if form.is_valid():
+            services.member_set_newsletter(member=member, granted=form.cleaned_data["newsletter"])
+            messages.success(request, _("メールの受け取り設定を保存しました。"))
+            return redirect("members:me")
+    else:
+        form = MailPreferencesForm(initial={"newsletter": newsletter_opted_in(member=member)})
+    return render(request, "members/mail_preferences.html", {"form": form, "member": member})
+
+
+def _download_name(member: Member, extension: str) -> str:
+    return f"{member.number or 'member'}-{timezone.localdate():%Y%m%d}.{extension}"
+
+
+@login_required
+def data_json(request):
+    member = _current_member(request)
+    body = json.dumps(member_personal_data(member=member), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(member, "json")}"'
+    return response
+
+
+@login_required
+def data_csv(request):
+    member = _current_member(request)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([_("項目"), _("内容")])
+    for key, value in member_personal_data(member=member).items():
+        if isinstance(value, list):
+            value = " / ".join(
+                json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v) for v in value
+            )
+        writer.writerow([key, "" if value is None else value])
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(member, "csv")}"'
+    return response
+
+
+@login_required
+def withdraw(request):
+    member = _current_member(request)
+    if request.method == "POST":
+        form = WithdrawForm(request.POST)
+        if form.is_valid():
+            services.member_withdraw(member=member)
+            logout(request)
+            return render(request, "members/withdrawn.html")
+    else:
+        form = WithdrawForm()
+    return render(request, "members/withdraw.html", {"form": form, "member": member})
+
+
+def _card_context(request, member: Member) -> dict:
+    token = services.card_token_issue(member=member)
+    url = request.build_absolute_uri(reverse("members:card_check", args=[token]))
+    return {
+        "member": member,
+        "standing": member_standing(member=member),
+        "qr": qr_svg(url, title=_("会員証の確認用QRコード")),
+    }
+
+
+@login_required
+def card(request):
+    member = _current_member(request)
+    if member.status != Member.Status.ACTIVE:
+        return render(request, "members/card_pending.html", {"member": member})
+    template = "members/card.html#qr" if request.htmx else "members/card.html"
+    return render(request, template, _card_context(request, member))
+
+
+@login_required
+def card_pdf(request):
+    member = _current_member(request)
+    if member.status != Member.Status.ACTIVE:
+        raise Http404(_("会員証はメールアドレスの確認後に発行されます。"))
+    token = services.card_token_issue(member=member, printed=True)
+    url = request.build_absolute_uri(reverse("members:card_check", args=[token]))
+    pdf = member_card_pdf(member=member, standing=member_standing(member=member), qr_url=url)
+    return FileResponse(
+        io.BytesIO(pdf),
+        content_type="application/pdf",
+        filename=_download_name(member, "pdf"),
+        as_attachment=False,
+    )
+
+
+def card_check(request, token: str):
+    """Where a member card's QR code leads: says whether the card is valid now."""
+    result = services.card_token_check(token=token)
+    status = 200 if result.member else 410 if result.problem == "expired" else 404
+    return render(
+        request,
+        "members/card_check.html",
+        {
+            "result": result,
+            "standing": member_standing(member=result.member) if result.member else None,
+            "can_open_member": result.member is not None
+            and is_community_staff(request.user, result.member.community),
+        },
+        status=status,
+    )
+
+
+@staff_required
+def staff_member_list(request):
+    form = MemberFilterForm(request.GET or None, community=request.community)
+    filters = form.cleaned_data if form.is_valid() else {}
+    members = staff_member_search(community=request.community, filters=filters)
+    page = Paginator(
+        members.select_related("user").prefetch_related("ties"),
+        settings.ENISHI_STAFF_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "members/staff_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+        },
+    )
+
+
+@staff_required
+def staff_member_detail(request, pk: int):
+    member = get_object_or_404(
+        Member.objects.select_related("user", "referred_by").prefetch_related(
+            "ties", "uses", "topics", "skills"
+        ),
+        pk=pk,
+        community=request.community,
+    )
+    audit_record(
+        request=request,
+        community=request.community,
+        action=AuditEvent.Action.MEMBER_VIEW,
+        member=member,
+        row_count=1,
+    )
+    return render(
+        request,
+        "members/staff_detail.html",
+        {
+            "member": member,
+            "standing": member_standing(member=member),
+            "newsletter": newsletter_opted_in(member=member),
+            "consents": member.consents.all(),
+        },
+    )
+
+
+def _export(request, fmt: str):
+    form = MemberFilterForm(request.GET or None, community=request.community)
+    filters = form.cleaned_data if form.is_valid() else {}
+    members = staff_member_search(community=request.community, filters=filters)
+    row_count = members.count()
+    audit_record(
+        request=request,
+        community=request.community,
+        action=AuditEvent.Action.MEMBER_EXPORT,
+        row_count=row_count,
+        detail={"format": fmt, "filters": {k: str(v) for k, v in filters.items() if v}},
+    )
+    filename = f"members-{timezone.localtime():%Y%m%d-%H%M}.{fmt}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            exports.members_csv(members), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    return FileResponse(
+        exports.members_xlsx(members),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@staff_required
+@require_POST
+def staff_member_export(request, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    return _export(request, fmt)
+
+
+def postal_lookup(request, code: str = ""):
+    """Address of a postal code: JSON, or for htmx the prefecture and city fields filled in."""
+    typed = code or request.GET.get("postal_code", "")
+    normalized = normalize_postal_code(typed)
+    address = lookup_postal_code(normalized) if normalized else None
+    if request.htmx:
+        if address:
+            initial = {"prefecture_code": address.prefecture_code, "city": address.city}
+            note = _("%(address)s が見つかりました。続けて町名・番地を入力してください。") % {
+                "address": f"{address.prefecture}{address.city}{address.town}"
+            }
+        else:
+            initial = {
+                "prefecture_code": request.GET.get("prefecture_code", ""),
+                "city": request.GET.get("city", ""),
+            }
+            note = _("この郵便番号は見つかりませんでした。") if normalized else ""
+        return render(
+            request,
+            "members/_address_fields.html",
+            {"form": AddressFields(initial=initial), "address_note": note},
+        )
+    if address is None:
+        return JsonResponse(
+            {"error": _("郵便番号が見つかりません。")},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return JsonResponse(asdict(address), json_dumps_params={"ensure_ascii": False})

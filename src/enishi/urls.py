@@ -1,0 +1,23 @@
+from allauth.account.views import SignupView
+from django.contrib import admin
+from django.urls import include, path
+
+from enishi.communities import views as community_views
+from enishi.core import views as core_views
+from enishi.insights import views as insight_views
+from enishi.members import views as member_views
+
+urlpatterns = [
+    path("", community_views.home, name="home"),
+    path("terms/", community_views.terms, name="terms"),
+    path("privacy/", community_views.privacy_policy, name="privacy"),
+    path("join/", SignupView.as_view(), name="join"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("postal/", member_views.postal_lookup, name="postal_query"),
+    path("postal/<str:code>", member_views.postal_lookup, name="postal"),
+    path("", include("enishi.members.urls")),
+    path("staff/", insight_views.staff_home, name="staff_home"),
+    path("staff/", include("enishi.communities.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,24 @@
+import pytest
+from django.core.cache import cache
+
+from enishi.communities.models import Community
+
+
+@pytest.fixture(autouse=True)
+def _fast_local_services(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.WHITENOISE_AUTOREFRESH = True
+    cache.clear()  # rate limits start afresh in every test
+
+
+@pytest.fixture
+def community(db) -> Community:
+    """The 伊賀衆 community the migrations create."""
+    return Community.objects.get(slug="iga")
