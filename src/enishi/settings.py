@@ -166,8 +166,6 @@ ACCOUNT_FORMS = {"signup": "enishi.members.forms.JoinForm"}
 ACCOUNT_SIGNUP_REDIRECT_URL = "/me/"
 ACCOUNT_RATE_LIMITS = {
     "signup": "10/m/ip,50/h/ip",
-    # The same address may try to register only a few times an hour (each try mails its owner).
-    "signup_email": "3/h/key",
     "login_failed": "10/m/ip,5/5m/key",
 }
 LOGIN_URL = "account_login"

@@ -13,7 +13,11 @@ def is_community_staff(user, community: Community | None) -> bool:
         return False
     if user.is_superuser:
         return True
-    return StaffRole.objects.filter(user=user, community=community).exists()
+    # Asked by the view and again by the page layout: remember the answer for this request.
+    cache = user.__dict__.setdefault("_enishi_staff_of", {})
+    if community.pk not in cache:
+        cache[community.pk] = StaffRole.objects.filter(user=user, community=community).exists()
+    return cache[community.pk]
 
 
 def staff_required(view):

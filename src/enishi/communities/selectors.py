@@ -1,13 +1,15 @@
-from django.db.models import QuerySet
+from django.db.models import Case, Q, QuerySet, When
 
 from .models import Community, Rank, Tag
 
 
 def community_for_host(host: str) -> Community | None:
-    """The community served at this host name, or the default (first) community."""
+    """The community served at this host name, or else the default (first) community."""
     return (
-        Community.objects.filter(domain=host).first()
-        or Community.objects.filter(domain="").order_by("pk").first()
+        Community.objects.filter(Q(domain=host) | Q(domain=""))
+        .annotate(exact=Case(When(domain=host, then=0), default=1))
+        .order_by("exact", "pk")
+        .first()
     )
 
 

@@ -1,8 +1,7 @@
 import re
 
-from allauth.account.adapter import get_adapter
 from allauth.account.forms import SignupForm
-from allauth.core import context, ratelimit
+from allauth.core import context
 from django import forms
 from django.db import transaction
 from django.urls import reverse_lazy
@@ -266,16 +265,6 @@ class JoinForm(ProfileFields, SignupForm):
             "10文字以上。空欄にすると、ログインのたびにメールで届くコードを使います。"
         )
         self.fields["email"].label = _("メールアドレス")
-
-    def try_save(self, request):
-        # One address may be tried only a few times an hour: each try at a registered address
-        # mails its owner. Past the limit the answer looks the same, without the mail.
-        email = self.cleaned_data["email"].lower()
-        if self.account_already_exists and not ratelimit.consume(
-            request, action="signup_email", key=email
-        ):
-            return None, get_adapter().respond_email_verification_sent(request, None)
-        return super().try_save(request)
 
     def clean_referral_code(self):
         code = self.cleaned_data["referral_code"].strip().upper()

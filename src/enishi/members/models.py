@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enishi.communities.models import Community, Tag
@@ -108,7 +109,7 @@ class Member(models.Model):
     # Random and secret; signed into card QR tokens. Replacing it invalidates every token.
     card_key = models.CharField(max_length=32, unique=True, editable=False)
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     joined_at = models.DateTimeField(_("入会日"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("退会日"), null=True, blank=True)

