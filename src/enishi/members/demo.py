@@ -113,11 +113,10 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
     staff and member logins with fresh passwords."""
     existing = Member.objects.filter(community=community).count()
     to_create = max(0, members - existing)
-    rng = random.Random(seed + existing)
 
     topics = list(community.tags.filter(kind=Tag.Kind.TOPIC))
     skills = list(community.tags.filter(kind=Tag.Kind.SKILL))
-    postal = _postal_samples(rng) if to_create else {}
+    postal = _postal_samples(random.Random(seed)) if to_create else {}
     prefectures = list(PREFECTURE_WEIGHTS)
     weights = list(PREFECTURE_WEIGHTS.values())
     now = timezone.now()
@@ -130,6 +129,9 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
         users, rows, plans = [], [], []
         for i in range(size):
             n = existing + created + i + 1
+            # Each member depends only on the seed and its position: the same seed gives the
+            # same people whatever else is in the database.
+            rng = random.Random(f"{seed}-{n}")
             status = rng.choices(
                 [Member.Status.ACTIVE, Member.Status.PENDING, Member.Status.WITHDRAWN],
                 [93, 5, 2],
@@ -141,8 +143,8 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
             prefecture = rng.choices(prefectures, weights)[0]
             postal_code, municipality_code, city = rng.choice(postal[prefecture])
             birth_year = rng.randint(1950, 2006)
-            email = f"demo{n:06d}@example.jp"
-            users.append(User(username=f"demo{n:06d}", email=email, password=unusable))
+            login = f"demo{n:06d}.{community.slug}"
+            users.append(User(username=login, email=f"{login}@example.jp", password=unusable))
             joined = now - timedelta(days=rng.randint(0, 730), minutes=rng.randint(0, 1440))
             member = Member(
                 community=community,
@@ -183,8 +185,8 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
                 (
                     ties,
                     rng.sample(list(Use), rng.randint(0, 3)),
-                    rng.sample(topics, rng.randint(0, 4)) if topics else [],
-                    rng.sample(skills, rng.randint(0, 2)) if skills else [],
+                    rng.sample(topics, min(rng.randint(0, 4), len(topics))),
+                    rng.sample(skills, min(rng.randint(0, 2), len(skills))),
                     rng.random() < 0.4,
                 )
             )
