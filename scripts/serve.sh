@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 port="${1:-8000}"
 bin=.venv/bin
 
-"$bin/enishi" db_worker --queue-name default --interval 1 &
+"$bin/enishi" db_worker --queue-name default --interval 1 --no-reload &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
 

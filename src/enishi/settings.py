@@ -66,8 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "enishi.core.middleware.language_from_query",
+    "enishi.core.middleware.language",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -162,6 +161,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_ADAPTER = "enishi.members.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "enishi.members.adapter.user_display"
 ACCOUNT_FORMS = {"signup": "enishi.members.forms.JoinForm"}
 ACCOUNT_SIGNUP_REDIRECT_URL = "/me/"
 ACCOUNT_RATE_LIMITS = {

@@ -45,9 +45,7 @@ def test_only_katakana_counts_as_kana():
     st.sampled_from(["", "-", "－", "ー", "‐", " "]),
     st.booleans(),
 )
-def test_postal_codes_in_any_width_and_hyphen_normalise_to_seven_digits(
-    digits, wide, hyphen, mark
-):
+def test_postal_codes_in_any_width_and_hyphen_normalise_to_seven_digits(digits, wide, hyphen, mark):
     typed = digits[:3] + hyphen + digits[3:]
     if wide:
         typed = jaconv.h2z(typed, digit=True, ascii=True)

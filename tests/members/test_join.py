@@ -47,6 +47,8 @@ def test_registration_is_pending_until_the_email_is_verified(client):
     assert consents[Consent.Purpose.NEWSLETTER_EMAIL].granted is False  # default off
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject.startswith("[伊賀衆]")
+    assert "伊賀衆へのご登録ありがとうございます" in mail.outbox[0].body
+    assert "/accounts/confirm-email/" in mail.outbox[0].body
     # Not verified yet: the member page is out of reach.
     assert client.get("/me/").status_code == 302
 
@@ -162,6 +164,7 @@ def test_an_already_registered_email_gets_the_same_answer_and_its_owner_a_mail(c
     to_owner = [m for m in mail.outbox if "taken@example.jp" in m.to]
     assert len(to_owner) == 1
     assert "/accounts/confirm-email/" not in to_owner[0].body
+    assert "すでに登録されています" in to_owner[0].body
 
 
 def test_repeated_posts_do_not_create_duplicate_members(client):

@@ -2,7 +2,9 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from enishi.communities.models import StaffRole
 from enishi.members.demo import STAFF_EMAIL
@@ -62,3 +64,21 @@ def test_the_enishi_command_runs_management_commands():
     )
     assert result.returncode == 0
     assert "--members" in result.stdout
+
+
+def test_add_staff_creates_a_staff_login(client, community, capsys):
+    call_command("add_staff", "kanri@city.iga.example.jp")
+    output = capsys.readouterr().out
+    password = output.split("初期パスワード: ")[1].split("（")[0]
+    response = client.post(
+        "/accounts/login/", {"login": "kanri@city.iga.example.jp", "password": password}
+    )
+    assert response.status_code == 302
+    assert client.get("/staff/").status_code == 200
+    call_command("add_staff", "kanri@city.iga.example.jp")  # again: no error, no new password
+    assert "初期パスワード" not in capsys.readouterr().out
+
+
+def test_add_staff_rejects_a_bad_address(db):
+    with pytest.raises(CommandError, match="形式"):
+        call_command("add_staff", "not-an-address")

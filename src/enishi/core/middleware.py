@@ -2,20 +2,26 @@ from django.conf import settings
 from django.utils import translation
 
 
-def language_from_query(get_response):
-    """`?lang=en` (or `?lang=ja`) switches the language and remembers it in a cookie."""
+def language(get_response):
+    """Japanese unless the person chose otherwise: `?lang=en` (or `?lang=ja`) switches and the
+    choice is remembered in a cookie. The browser's Accept-Language is not consulted, so a phone
+    set to English still sees the municipality's Japanese pages until English is chosen."""
     languages = {code for code, _name in settings.LANGUAGES}
 
     def middleware(request):
-        lang = request.GET.get("lang")
-        if lang not in languages:
-            return get_response(request)
+        chosen = request.GET.get("lang")
+        if chosen not in languages:
+            chosen = None
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        lang = chosen or (cookie if cookie in languages else settings.LANGUAGE_CODE)
         translation.activate(lang)
         request.LANGUAGE_CODE = lang
         response = get_response(request)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, lang, max_age=365 * 24 * 3600, samesite="Lax"
-        )
+        response.headers.setdefault("Content-Language", lang)
+        if chosen:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, chosen, max_age=365 * 24 * 3600, samesite="Lax"
+            )
         return response
 
     return middleware

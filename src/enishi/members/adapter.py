@@ -1,5 +1,7 @@
+from types import SimpleNamespace
+
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core import context
+from allauth.core import context as context_module
 from django.db import transaction
 
 from enishi.core.tasks import send_email
@@ -7,12 +9,21 @@ from enishi.core.tasks import send_email
 
 class AccountAdapter(DefaultAccountAdapter):
     def format_email_subject(self, subject: str) -> str:
-        community = getattr(context.request, "community", None)
+        community = getattr(context_module.request, "community", None)
         return f"[{community.name}] {subject}" if community else subject
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's mails (verification, login code, 'you already have an account') go through
         the task worker, after the transaction that asked for them has committed."""
+        request = context_module.request
+        community = getattr(request, "community", None)
+        if community is not None:
+            # Mails speak in the community's name (there is no sites framework here).
+            context = {
+                **context,
+                "community": community,
+                "current_site": SimpleNamespace(name=community.name, domain=request.get_host()),
+            }
         message = self.render_mail(template_prefix, email, context)
         html = next(
             (
@@ -30,3 +41,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "html": html,
         }
         transaction.on_commit(lambda: send_email.enqueue(**kwargs))
+
+
+def user_display(user) -> str:
+    """How allauth names a login in its messages: by email, never the generated username."""
+    return user.email

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import Community, Rank, StaffRole, Tag
+
+
+class RankInline(admin.TabularInline):
+    model = Rank
+    extra = 0
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "municipality_name", "member_number_prefix", "domain"]
+    inlines = [RankInline]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "community", "position", "is_active"]
+    list_filter = ["community", "kind", "is_active"]
+
+
+@admin.register(StaffRole)
+class StaffRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "community", "role"]
+    list_filter = ["community", "role"]
+    raw_id_fields = ["user"]
