@@ -225,3 +225,18 @@ def test_login_is_rate_limited_per_account(client):
     assert response.status_code == 200
     assert "ログイン失敗が連続しています" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_without_a_password_a_member_signs_in_with_a_mailed_code(client):
+    register_and_verify(client, password1="")
+    member = Member.objects.get()
+    assert member.status == Member.Status.ACTIVE
+    assert not member.user.has_usable_password()
+    client.logout()
+    mail.outbox.clear()
+    response = post(client, "/accounts/login/code/", {"email": "hanako@example.jp"})
+    assert response.status_code == 302
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[0].body, re.MULTILINE).group(1)
+    response = post(client, response["Location"], {"code": code})
+    assert response.status_code == 302
+    assert client.get("/me/").status_code == 200
