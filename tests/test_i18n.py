@@ -47,12 +47,20 @@ def _po_entries(path: Path) -> list[dict]:
             entry, key = None, None
             continue
         if entry is None:
-            entry = {"flags": set(), "msgid": None, "msgid_plural": None, "msgstr": {}}
+            entry = {
+                "flags": set(),
+                "msgctxt": None,
+                "msgid": None,
+                "msgid_plural": None,
+                "msgstr": {},
+            }
         if line.startswith("#,"):
             entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
         elif line.startswith("#"):
             continue
-        elif match := re.fullmatch(r'(msgid|msgid_plural|msgstr(?:\[(\d+)\])?) (".*")', line):
+        elif match := re.fullmatch(
+            r'(msgctxt|msgid|msgid_plural|msgstr(?:\[(\d+)\])?) (".*")', line
+        ):
             keyword, index, value = match.groups()
             if keyword.startswith("msgstr"):
                 key = ("msgstr", int(index) if index else None)
@@ -120,8 +128,13 @@ def test_the_compiled_catalogue_matches_the_po(po_entries):
     with (CATALOGUE / "django.mo").open("rb") as mo:
         catalog = gettext.GNUTranslations(mo)._catalog
     for entry in po_entries:
+        key = (
+            entry["msgid"]
+            if entry["msgctxt"] is None
+            else f"{entry['msgctxt']}\x04{entry['msgid']}"
+        )
         if entry["msgid_plural"] is None:
-            assert catalog.get(entry["msgid"]) == entry["msgstr"][None], entry["msgid"]
+            assert catalog.get(key) == entry["msgstr"][None], entry["msgid"]
         else:
             for index, msgstr in entry["msgstr"].items():
                 assert catalog.get((entry["msgid"], index)) == msgstr, entry["msgid"]

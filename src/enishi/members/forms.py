@@ -155,7 +155,7 @@ class ProfileFields(AddressFields):
         help_text=_("仕事や趣味で培ったこと、地域で役立てられそうなことを自由にお書きください。"),
     )
     channel = forms.ChoiceField(
-        label=_("伊賀衆を知ったきっかけ"),
+        label=_("登録のきっかけ"),
         choices=[("", _("選択してください")), *Channel.choices],
         required=False,
     )
@@ -243,7 +243,7 @@ class JoinForm(ProfileFields, SignupForm):
         },
     )
     newsletter = forms.BooleanField(
-        label=_("メールマガジン（伊賀衆だより）をメールで受け取る"), required=False
+        label=_("メールマガジンをメールで受け取る"), required=False
     )
     referral_code = forms.CharField(
         label=_("紹介コード（お持ちの方）"), max_length=12, required=False
@@ -299,7 +299,7 @@ class ProfileForm(ProfileFields):
 
 class MailPreferencesForm(forms.Form):
     newsletter = forms.BooleanField(
-        label=_("メールマガジン（伊賀衆だより）をメールで受け取る"), required=False
+        label=_("メールマガジンをメールで受け取る"), required=False
     )
 
 

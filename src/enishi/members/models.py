@@ -100,7 +100,7 @@ class Member(models.Model):
     )
     skills_text = models.TextField(_("スキル・経験の詳細"), max_length=2000, blank=True)
     channel = models.CharField(
-        _("伊賀衆を知ったきっかけ"), max_length=20, choices=Channel.choices, blank=True
+        _("登録のきっかけ"), max_length=20, choices=Channel.choices, blank=True
     )
     referral_code = models.CharField(max_length=12, unique=True)
     referred_by = models.ForeignKey(

@@ -40,7 +40,7 @@ from .selectors import member_for_user, member_standing, staff_member_search
 def _current_member(request) -> Member:
     member = member_for_user(community=request.community, user=request.user)
     if member is None:
-        raise Http404(_("この伊賀衆の会員登録はありません。"))
+        raise Http404(_("このコミュニティの会員登録はありません。"))
     return member
 
 
