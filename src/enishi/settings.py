@@ -101,9 +101,12 @@ TEMPLATES = [
 ]
 
 # SQLite by default (zero set-up); DATABASE_URL selects PostgreSQL for real deployments.
+# An empty DATABASE_URL (scripts/test.sh's SQLite run sets DATABASE_URL="") means the default too.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{VAR_DIR / 'enishi.sqlite3'}", conn_max_age=60, conn_health_checks=True
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'enishi.sqlite3'}",
+        conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
