@@ -22,29 +22,7 @@ from enishi.core.text import (
 
 from . import services
 from .models import Channel, Gender, Member, Tie, Use
-
-PROFILE_FIELDS = [
-    "family_name",
-    "given_name",
-    "family_name_kana",
-    "given_name_kana",
-    "nickname",
-    "birth_year",
-    "birth_month",
-    "gender",
-    "postal_code",
-    "prefecture_code",
-    "city",
-    "address_line",
-    "phone",
-    "ties",
-    "tie_other",
-    "uses",
-    "topics",
-    "skills",
-    "skills_text",
-    "channel",
-]
+from .services import PROFILE_FIELDS
 
 
 def _year_choices():
@@ -242,9 +220,7 @@ class JoinForm(ProfileFields, SignupForm):
             "required": _("登録には利用規約とプライバシーポリシーへの同意が必要です。")
         },
     )
-    newsletter = forms.BooleanField(
-        label=_("メールマガジンをメールで受け取る"), required=False
-    )
+    newsletter = forms.BooleanField(label=_("メールマガジンをメールで受け取る"), required=False)
     referral_code = forms.CharField(
         label=_("紹介コード（お持ちの方）"), max_length=12, required=False
     )
@@ -298,9 +274,7 @@ class ProfileForm(ProfileFields):
 
 
 class MailPreferencesForm(forms.Form):
-    newsletter = forms.BooleanField(
-        label=_("メールマガジンをメールで受け取る"), required=False
-    )
+    newsletter = forms.BooleanField(label=_("メールマガジンをメールで受け取る"), required=False)
 
 
 class WithdrawForm(forms.Form):

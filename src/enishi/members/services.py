@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from enishi.communities.models import Community
+from enishi.core.postal import lookup_postal_code
 from enishi.privacy.models import Consent
 
 from .models import Member, MemberTie, MemberUse
@@ -23,27 +24,19 @@ def _referral_code() -> str:
     return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))
 
 
-def _apply_profile(member: Member, profile: dict) -> None:
-    from enishi.core.postal import lookup_postal_code
+# What a member's profile is, as the registration and profile forms hand it over.
+PROFILE_CHOICE_FIELDS = ("ties", "uses", "topics", "skills")
+PROFILE_FIELDS = (
+    "family_name", "given_name", "family_name_kana", "given_name_kana", "nickname",
+    "birth_year", "birth_month", "gender", "postal_code", "prefecture_code", "city",
+    "address_line", "phone", "tie_other", "skills_text", "channel", *PROFILE_CHOICE_FIELDS,
+)  # fmt: skip
 
-    for field in (
-        "family_name",
-        "given_name",
-        "family_name_kana",
-        "given_name_kana",
-        "nickname",
-        "birth_year",
-        "birth_month",
-        "postal_code",
-        "prefecture_code",
-        "city",
-        "address_line",
-        "phone",
-        "tie_other",
-        "skills_text",
-        "channel",
-    ):
-        setattr(member, field, profile[field])
+
+def _apply_profile(member: Member, profile: dict) -> None:
+    for field in PROFILE_FIELDS:
+        if field not in PROFILE_CHOICE_FIELDS:
+            setattr(member, field, profile[field])
     member.gender = profile["gender"] or Member._meta.get_field("gender").default
     member.birth_decade = profile["birth_year"] // 10 * 10
     address = lookup_postal_code(profile["postal_code"])
@@ -82,30 +75,14 @@ def member_register(
     _apply_profile(member, profile)
     member.save()
     _replace_choices(member, profile)
+    answers = [
+        (Consent.Purpose.TERMS, True, community.terms_version),
+        (Consent.Purpose.PRIVACY_POLICY, True, community.privacy_policy_version),
+        (Consent.Purpose.NEWSLETTER_EMAIL, newsletter, community.privacy_policy_version),
+    ]
     Consent.objects.bulk_create(
-        [
-            Consent(
-                member=member,
-                purpose=Consent.Purpose.TERMS,
-                granted=True,
-                version=community.terms_version,
-                source="join",
-            ),
-            Consent(
-                member=member,
-                purpose=Consent.Purpose.PRIVACY_POLICY,
-                granted=True,
-                version=community.privacy_policy_version,
-                source="join",
-            ),
-            Consent(
-                member=member,
-                purpose=Consent.Purpose.NEWSLETTER_EMAIL,
-                granted=newsletter,
-                version=community.privacy_policy_version,
-                source="join",
-            ),
-        ]
+        Consent(member=member, purpose=purpose, granted=granted, version=version, source="join")
+        for purpose, granted, version in answers
     )
     if EmailAddress.objects.filter(user=user, verified=True).exists():
         member_activate(member=member)

@@ -26,7 +26,6 @@ from enishi.privacy.services import audit_record
 from . import exports, services
 from .cards import member_card_pdf
 from .forms import (
-    PROFILE_FIELDS,
     AddressFields,
     MailPreferencesForm,
     MemberFilterForm,
@@ -35,6 +34,7 @@ from .forms import (
 )
 from .models import Member
 from .selectors import member_for_user, member_standing, staff_member_search
+from .services import PROFILE_CHOICE_FIELDS, PROFILE_FIELDS
 
 
 def _current_member(request) -> Member:
@@ -77,7 +77,7 @@ def profile_edit(request):
         initial = {
             field: getattr(member, field)
             for field in PROFILE_FIELDS
-            if field not in {"ties", "uses", "topics", "skills"}
+            if field not in PROFILE_CHOICE_FIELDS
         }
         initial["ties"] = [t.tie for t in member.ties.all()]
         initial["uses"] = [u.use for u in member.uses.all()]
@@ -198,11 +198,16 @@ def card_check(request, token: str):
     )
 
 
-@staff_required
-def staff_member_list(request):
+def _filtered_members(request):
+    """The staff list's filters from the query string, and the members they select."""
     form = MemberFilterForm(request.GET or None, community=request.community)
     filters = form.cleaned_data if form.is_valid() else {}
-    members = staff_member_search(community=request.community, filters=filters)
+    return form, filters, staff_member_search(community=request.community, filters=filters)
+
+
+@staff_required
+def staff_member_list(request):
+    form, _filters, members = _filtered_members(request)
     page = Paginator(
         members.select_related("user").prefetch_related("ties"),
         settings.ENISHI_STAFF_PAGE_SIZE,
@@ -249,9 +254,7 @@ def staff_member_detail(request, pk: int):
 
 
 def _export(request, fmt: str):
-    form = MemberFilterForm(request.GET or None, community=request.community)
-    filters = form.cleaned_data if form.is_valid() else {}
-    members = staff_member_search(community=request.community, filters=filters)
+    _form, filters, members = _filtered_members(request)
     row_count = members.count()
     audit_record(
         request=request,
