@@ -64,6 +64,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
     referral_code = factory.LazyFunction(lambda: secrets.token_hex(4).upper())
     card_key = factory.LazyFunction(lambda: secrets.token_urlsafe(24))
     joined_at = factory.LazyFunction(timezone.now)
+    created_at = factory.LazyAttribute(lambda m: m.joined_at or timezone.now())
 
     @factory.post_generation
     def ties(obj, create, extracted, **kwargs):

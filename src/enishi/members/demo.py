@@ -24,6 +24,7 @@ from enishi.core.models import User
 from enishi.privacy.models import Consent
 
 from .models import Channel, Gender, Member, MemberTie, MemberUse, Tie, Use
+from .services import new_referral_code
 
 BATCH = 2000
 
@@ -167,7 +168,7 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
                 address_line=f"{rng.randint(1, 30)}-{rng.randint(1, 20)}",
                 skills_text=rng.choice(SKILL_TEXTS),
                 channel=rng.choice(list(Channel)),
-                referral_code=secrets.token_hex(4).upper(),
+                referral_code=new_referral_code(),
                 card_key=secrets.token_urlsafe(24),
             )
             member.created_at = joined

@@ -321,8 +321,8 @@ class MemberFilterForm(forms.Form):
         label=_("並び順"),
         required=False,
         choices=[
-            ("-joined", _("入会日の新しい順")),
-            ("joined", _("入会日の古い順")),
+            ("-joined", _("登録の新しい順")),
+            ("joined", _("登録の古い順")),
             ("number", _("会員番号順")),
             ("kana", _("フリガナ順")),
             ("prefecture", _("都道府県順")),

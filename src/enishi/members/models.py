@@ -122,7 +122,7 @@ class Member(models.Model):
             models.UniqueConstraint(fields=["community", "number"], name="member_unique_number"),
         ]
         indexes = [
-            models.Index(fields=["community", "status", "-joined_at"]),
+            models.Index(fields=["community", "-created_at", "-id"]),
             models.Index(fields=["community", "prefecture_code"]),
             models.Index(fields=["community", "search_kana"]),
         ]

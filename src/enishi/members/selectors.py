@@ -40,9 +40,11 @@ def active_member_count(*, community: Community) -> int:
     return Member.objects.filter(community=community, status=Member.Status.ACTIVE).count()
 
 
+# "Newest first" goes by registration, which every member has (pending ones have no join date
+# yet), so the default order is one index scan on (community, -created_at, -id).
 SORTS = {
-    "-joined": ("-joined_at", "-pk"),
-    "joined": ("joined_at", "pk"),
+    "-joined": ("-created_at", "-pk"),
+    "joined": ("created_at", "pk"),
     "number": ("number", "pk"),
     "kana": ("search_kana", "pk"),
     "prefecture": ("prefecture_code", "search_kana", "pk"),
@@ -57,13 +59,13 @@ def staff_member_search(*, community: Community, filters: dict) -> QuerySet[Memb
     qs = Member.objects.filter(community=community)
     if q := (filters.get("q") or "").strip():
         compact = "".join(q.split())
-        qs = qs.filter(
-            Q(search_name__icontains=compact)
-            | Q(search_kana__icontains=kana_search_key(q))
-            | Q(nickname__icontains=q)
-            | Q(user__email__icontains=q)
-            | Q(number__icontains=q)
-        )
+        match = Q(search_name__icontains=compact) | Q(nickname__icontains=q)
+        if q.isascii():
+            # Emails and member numbers are ASCII: only ASCII terms need the join to users.
+            match |= Q(user__email__icontains=q) | Q(number__icontains=q)
+        else:
+            match |= Q(search_kana__icontains=kana_search_key(q))
+        qs = qs.filter(match)
     if prefecture := filters.get("prefecture"):
         qs = qs.filter(prefecture_code=prefecture)
     if tie := filters.get("tie"):

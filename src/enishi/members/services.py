@@ -20,8 +20,9 @@ REFERRAL_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read alou
 CARD_TOKEN_SALT = "enishi.members.card"
 
 
-def _referral_code() -> str:
-    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(8))
+def new_referral_code() -> str:
+    # 10 characters of 32 letters: 50 bits, so codes do not collide even with millions of members.
+    return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(10))
 
 
 # What a member's profile is, as the registration and profile forms hand it over.
@@ -65,7 +66,7 @@ def member_register(
     member = Member(
         community=community,
         user=user,
-        referral_code=_referral_code(),
+        referral_code=new_referral_code(),
         card_key=secrets.token_urlsafe(24),
     )
     if referral_code:
