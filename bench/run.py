@@ -144,8 +144,7 @@ def bench_database(db: str, args) -> dict:
 
 def _bench_database(db: str, args, env: dict[str, str], var_dir: Path) -> dict:
     enishi = str(BIN / "enishi")
-    # `enishi seed_demo`, through the shim below while demo.py draws 32-bit referral codes.
-    seed = [sys.executable, __file__, "--phase", "seed", "--members", str(args.members)]
+    seed = [enishi, "seed_demo", "--members", str(args.members)]
     result: dict = {"steps": {}}
     with open(RESULTS / f"setup-{db}.log", "w") as log:
         for step, command in (
@@ -295,34 +294,6 @@ def _explain(connection, sql: str) -> str:
     return "\n".join(" | ".join(str(c) for c in row) for row in rows)
 
 
-def seed(args) -> None:
-    """`enishi seed_demo --members N`, working around referral-code collisions if need be.
-
-    demo.py gives each member `secrets.token_hex(4)` as its unique referral code: 32 bits, so
-    at 100,000 members about one collision is expected (the seed then fails on the unique
-    constraint two times in three). While that is so, the demo module's `token_hex` draws two
-    more bytes (12 characters, the field's max_length). Once demo.py is fixed this does nothing.
-    """
-    import inspect
-    import secrets
-    import types
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from enishi.members import demo
-
-    if "token_hex(4)" in inspect.getsource(demo.seed_demo):
-        print("bench: demo.py draws 32-bit referral codes; drawing 48-bit ones instead")
-        demo.secrets = types.SimpleNamespace(
-            token_hex=lambda n: secrets.token_hex(n + 2),
-            token_urlsafe=secrets.token_urlsafe,
-        )
-    call_command("seed_demo", members=args.members)
-
-
 def measure(args) -> None:
     import resource
 
@@ -443,14 +414,12 @@ def main() -> None:
         "--keep", action="store_true", help="keep the seeded databases for a closer look"
     )
     parser.add_argument(
-        "--phase", choices=["all", "seed", "measure"], default="all", help=argparse.SUPPRESS
+        "--phase", choices=["all", "measure"], default="all", help=argparse.SUPPRESS
     )
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enishi.settings")
-    if args.phase == "seed":
-        seed(args)
-    elif args.phase == "measure":
+    if args.phase == "measure":
         measure(args)
     else:
         orchestrate(args)
