@@ -28,7 +28,6 @@ install-dev: $(VENV)/.installed-dev
 ## make demo: install, migrate SQLite, seed the 伊賀衆 demo, run the server and the task worker.
 demo: install
 	ENISHI_DEBUG=1 $(BIN)/enishi migrate --no-input -v 0
-	ENISHI_DEBUG=1 $(BIN)/enishi createcachetable
 	ENISHI_DEBUG=1 $(BIN)/enishi seed_demo --members $(DEMO_MEMBERS)
 	ENISHI_DEBUG=1 scripts/serve.sh $(PORT)
 

@@ -337,7 +337,7 @@ def test_english_pages_show_english_and_data_stays_as_entered(client, people):
     assert "Furusato nozei (hometown tax donation)" in home
     join = _english_page(client, "/join/")
     assert "Prefer not to say" in join and "Required" in join and "Optional" in join
-    assert "三重県" in join  # prefecture names are reference data
+    assert ">Mie<" in join  # prefecture names are shown romanised in English
     client.force_login(people["staff"])
     staff_list = _english_page(client, "/staff/members/")
     assert "Born or raised there" in staff_list and "Withdrawn" in staff_list
@@ -373,5 +373,5 @@ def test_japanese_requests_show_japanese(client, people):
 
     client.force_login(people["member"].user)
     page = client.get("/me/").content.decode()
-    assert "いがぐりさんのマイページ" in page and "会員番号" in page
+    assert "<h1>マイページ</h1>" in page and "会員番号" in page
     assert "My page" not in page

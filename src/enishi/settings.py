@@ -36,6 +36,12 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = [
     h for h in os.environ.get("ENISHI_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]
+# Behind the municipality's reverse proxy: how many proxies add to X-Forwarded-For (so rate
+# limits and the audit log see the person's address, not the proxy's), and whether it speaks
+# HTTPS to the browser (so mailed links and QR codes say https://).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ENISHI_TRUSTED_PROXY_COUNT", "0"))
+if env_bool("ENISHI_BEHIND_HTTPS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [
     o for o in os.environ.get("ENISHI_CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
@@ -52,6 +58,7 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.usersessions",
     "django_htmx",
     "django_tasks_db",
     "enishi.core",
@@ -62,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "enishi.core.middleware.limit_request_body",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -74,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "enishi.communities.middleware.current_community",
 ]
 
@@ -163,6 +172,8 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# A form sent back with an error keeps the password typed (forms lose nothing typed).
+ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = True
 ACCOUNT_ADAPTER = "enishi.members.adapter.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "enishi.members.adapter.user_display"
 ACCOUNT_FORMS = {"signup": "enishi.members.forms.JoinForm"}
@@ -170,6 +181,7 @@ ACCOUNT_SIGNUP_REDIRECT_URL = "/me/"
 ACCOUNT_RATE_LIMITS = {
     "signup": "10/m/ip,50/h/ip",
     "login_failed": "10/m/ip,5/5m/key",
+    "signup_email": "3/h/key",
 }
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/me/"
@@ -228,7 +240,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# A request body larger than this is refused with 400 before any view sees it.
+# No page takes uploads yet: a body over 512 KB is refused with 413 (core.middleware), and
+# Django's own limit on form fields stays below that.
+ENISHI_MAX_REQUEST_BODY = 512 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 

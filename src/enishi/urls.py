@@ -1,6 +1,7 @@
 from allauth.account.views import SignupView
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from enishi.communities import views as community_views
 from enishi.core import views as core_views
@@ -18,6 +19,8 @@ urlpatterns = [
     path("", include("enishi.members.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/", include("enishi.communities.urls")),
+    # allauth's own sign-up page would skip the profile: everyone registers at /join/.
+    path("accounts/signup/", RedirectView.as_view(pattern_name="join", query_string=True)),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -25,3 +25,22 @@ def test_members_verified_at_the_same_time_get_distinct_numbers():
     assert len(set(numbers)) == 12
     sequence = sorted(int(n.split("-")[1]) for n in numbers)
     assert sequence == list(range(sequence[0], sequence[0] + 12))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
+def test_two_taps_on_register_at_once_make_one_member():
+    from django.test import Client
+
+    from .helpers import VALID_JOIN
+
+    def tap(_):
+        try:
+            return Client().post("/join/", VALID_JOIN).status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        codes = list(pool.map(tap, range(3)))
+    assert codes == [302, 302, 302]  # each tap gets the same neutral answer, none a 500
+    assert Member.objects.count() == 1

@@ -1,6 +1,6 @@
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -57,7 +57,8 @@ def test_search_by_name_kana_email_and_number(client, staff):
         user__email="hana@example.jp", number="IGA-000777",
     )  # fmt: skip
     MemberFactory(family_name="佐藤", search_name="佐藤太郎", search_kana="サトウタロウ")
-    for q in ["山﨑", "山﨑 花子", "ヤマザキ", "ﾔﾏｻﾞｷ", "やまざき", "hana@", "000777", "ハナコ"]:
+    for q in ["山﨑", "山﨑 花子", "ヤマザキ", "ﾔﾏｻﾞｷ", "やまざき", "hana@", "000777", "ハナコ",
+              "ＩＧＡ－０００７７７", "ｈａｎａ＠"]:  # fmt: skip
         response = client.get("/staff/members/", {"q": q})
         assert names(response) == [hanako.full_name], q
 
@@ -156,9 +157,13 @@ def test_csv_export_opens_in_excel_and_is_audited(client, staff):
 def test_xlsx_export(client, staff):
     MemberFactory.create_batch(3)
     response = post(client, "/staff/members/export.xlsx")
-    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
-    rows = list(workbook.active.iter_rows(values_only=True))
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = workbook.active
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "会員番号" and len(rows) == 4
+    assert sheet.freeze_panes == "A2"  # the header stays in view
+    assert isinstance(rows[1][-1], datetime)  # the join date is a date Excel can sort
+    assert sheet.cell(2, 23).number_format == "yyyy/mm/dd"
     assert AuditEvent.objects.get().row_count == 3
 
 
@@ -181,16 +186,16 @@ def test_staff_edit_the_topic_list(client, staff, community):
         tag = form.instance
         data[f"form-{i}-id"] = tag.pk or ""
         data[f"form-{i}-name"] = tag.name
-        data[f"form-{i}-position"] = tag.position if tag.pk else 0
+        data[f"form-{i}-position"] = form.initial["position"]  # as the page shows it
         if tag.name != "忍者":  # blank rows come checked, as the browser sends them
             data[f"form-{i}-is_active"] = "on"
     new = formset.initial_form_count()
-    data[f"form-{new}-name"] = "ジビエ"
-    data[f"form-{new}-position"] = "20"
+    data[f"form-{new}-name"] = "ジビエ"  # a new word goes to the end of the list
     data[f"form-{new}-is_active"] = "on"
     assert post(client, "/staff/tags/topic/", data).status_code == 302
     topics = Tag.objects.filter(community=community, kind=Tag.Kind.TOPIC)
     assert topics.get(name="ジビエ").is_active
+    assert topics.order_by("position").last().name == "ジビエ"
     assert not topics.get(name="忍者").is_active
     join_page = client.get("/join/")
     assert join_page.status_code == 302  # signed-in staff are sent on; check as a visitor
@@ -201,7 +206,7 @@ def test_staff_edit_the_topic_list(client, staff, community):
     client.force_login(staff)
     data[f"form-{new}-name"] = "農業"  # already in the list
     response = post(client, "/staff/tags/topic/", data)
-    assert "同じ名前が重複しています" in response.content.decode()
+    assert "「農業」はすでにあります" in response.content.decode()
     assert client.get("/staff/tags/nonsense/").status_code == 404
 
 

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.forms import modelformset_factory
+from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from enishi.members.models import Use
 from enishi.members.selectors import active_member_count
 
+from . import services
+from .forms import TagFormSet
 from .models import Tag
 from .permissions import staff_required
 
@@ -43,11 +45,6 @@ def privacy_policy(request):
     return render(request, "communities/privacy.html")
 
 
-TagFormSet = modelformset_factory(
-    Tag, fields=["name", "position", "is_active"], extra=3, max_num=200, validate_max=True
-)
-
-
 @staff_required
 def staff_tags(request, kind: str):
     """Staff edit the topic and skill words members choose from."""
@@ -55,25 +52,13 @@ def staff_tags(request, kind: str):
         raise Http404
     kind = Tag.Kind(kind)
     queryset = request.community.tags.filter(kind=kind)
-    if request.method == "POST":
-        formset = TagFormSet(request.POST, queryset=queryset)
-        if formset.is_valid():
-            names = [
-                f.cleaned_data["name"]
-                for f in formset.forms
-                if f.cleaned_data and f.cleaned_data.get("name")
-            ]
-            if len(names) != len(set(names)):
-                formset._non_form_errors = formset.error_class(
-                    [gettext("同じ名前が重複しています。")]
-                )
-            else:
-                for tag in formset.save(commit=False):
-                    tag.community = request.community
-                    tag.kind = kind
-                    tag.save()
-                messages.success(request, gettext("選択肢を保存しました。"))
-                return redirect("communities:staff_tags", kind=kind.value)
-    else:
-        formset = TagFormSet(queryset=queryset)
+    # New words go to the end of the list unless staff say otherwise.
+    last = queryset.aggregate(last=Max("position"))["last"]
+    initial = [{"position": (last or 0) + 1, "is_active": True}] * TagFormSet.extra
+    formset = TagFormSet(request.POST or None, queryset=queryset, initial=initial)
+    if request.method == "POST" and formset.is_valid():
+        services.tags_save(community=request.community, kind=kind,
+                           tags=formset.save(commit=False))  # fmt: skip
+        messages.success(request, gettext("選択肢を保存しました。"))
+        return redirect("communities:staff_tags", kind=kind.value)
     return render(request, "communities/staff_tags.html", {"formset": formset, "kind": kind})

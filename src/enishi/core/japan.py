@@ -1,5 +1,7 @@
 """Japanese reference data: prefectures (JIS X 0401) and the regions staff group them by."""
 
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # (JIS X 0401 code, name, region key)
@@ -64,5 +66,22 @@ REGIONS = {
     "kyushu_okinawa": _("九州・沖縄"),
 }
 
-PREFECTURE_CHOICES = [(code, name) for code, name, _region in PREFECTURES]
-PREFECTURE_NAMES = dict(PREFECTURE_CHOICES)
+ENGLISH_NAMES = (
+    "Hokkaido Aomori Iwate Miyagi Akita Yamagata Fukushima Ibaraki Tochigi Gunma Saitama Chiba "
+    "Tokyo Kanagawa Niigata Toyama Ishikawa Fukui Yamanashi Nagano Gifu Shizuoka Aichi Mie Shiga "
+    "Kyoto Osaka Hyogo Nara Wakayama Tottori Shimane Okayama Hiroshima Yamaguchi Tokushima Kagawa "
+    "Ehime Kochi Fukuoka Saga Nagasaki Kumamoto Oita Miyazaki Kagoshima Okinawa"
+).split()
+
+
+def _label(name: str, english: str):
+    """The prefecture's name in the page's language (romanised names are data, not UI text)."""
+    return lazy(lambda: english if get_language() == "en" else name, str)()
+
+
+# Names as written in addresses and postal data.
+PREFECTURE_NAMES = {code: name for code, name, _region in PREFECTURES}
+PREFECTURE_CHOICES = [
+    (code, _label(name, english))
+    for (code, name, _region), english in zip(PREFECTURES, ENGLISH_NAMES, strict=True)
+]

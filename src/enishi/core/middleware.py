@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.shortcuts import render
 from django.utils import translation
 
 
@@ -23,5 +24,24 @@ def language(get_response):
                 settings.LANGUAGE_COOKIE_NAME, chosen, max_age=365 * 24 * 3600, samesite="Lax"
             )
         return response
+
+    return middleware
+
+
+def limit_request_body(get_response):
+    """Refuse a request body larger than ENISHI_MAX_REQUEST_BODY with 413, before anything reads
+    it. Django's own limit counts form fields only, not file parts or other content types."""
+    limit = settings.ENISHI_MAX_REQUEST_BODY
+
+    def middleware(request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            response = render(request, "413.html", status=413)
+            response["Connection"] = "close"
+            return response
+        return get_response(request)
 
     return middleware

@@ -35,6 +35,11 @@ def normalize_postal_code(value: str) -> str | None:
     return value if re.fullmatch(r"\d{7}", value) else None
 
 
+def to_half_width_ascii(value: str) -> str:
+    """全角 letters, digits and symbols (ＩＧＡ－００１) become ASCII; kana stay as they are."""
+    return jaconv.z2h(value, kana=False, ascii=True, digit=True)
+
+
 def kana_search_key(value: str) -> str:
     """What a search term looks like when compared with stored kana."""
     return to_katakana(value.strip())

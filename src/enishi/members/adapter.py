@@ -3,11 +3,19 @@ from types import SimpleNamespace
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as context_module
 from django.db import transaction
+from django.urls import reverse
 
+from enishi.communities.permissions import is_community_staff
 from enishi.core.tasks import send_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request) -> str:
+        """Staff land on the staff home, members on their page."""
+        if is_community_staff(request.user, getattr(request, "community", None)):
+            return reverse("staff_home")
+        return super().get_login_redirect_url(request)
+
     def format_email_subject(self, subject: str) -> str:
         community = getattr(context_module.request, "community", None)
         return f"[{community.name}] {subject}" if community else subject

@@ -85,12 +85,15 @@ def member_card_pdf(*, member: Member, standing: Standing, qr_url: str) -> bytes
             else "",
         ),
     ]
+    # The value column starts after the widest label (English labels are longer).
+    value_x = 5 * mm + max(pdfmetrics.stringWidth(label, regular, 6.5) for label, _v in rows)
+    value_x += 2.5 * mm
     y = CARD_HEIGHT - 29 * mm
     for label, value in rows:
         pdf.setFont(regular, 6.5)
         pdf.drawString(5 * mm, y, label)
         pdf.setFont(bold, 8.5)
-        pdf.drawString(19 * mm, y, value)
+        pdf.drawString(value_x, y, value)
         y -= 5.5 * mm
 
     qr_size = 26 * mm

@@ -112,6 +112,8 @@ def _ensure_login(email: str, password: str) -> User:
 def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedResult:
     """Bring the community up to `members` members (never removes any), and (re)set the demo
     staff and member logins with fresh passwords."""
+    # Hold the community row: a member verified meanwhile must not get a number seeded too.
+    community = Community.objects.select_for_update().get(pk=community.pk)
     existing = Member.objects.filter(community=community).count()
     to_create = max(0, members - existing)
 

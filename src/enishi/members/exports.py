@@ -1,17 +1,24 @@
 """The staff member list as CSV (UTF-8 with BOM, so Excel reads it) and XLSX."""
 
-import csv
 import tempfile
 from collections.abc import Iterator
+from itertools import chain
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
+
+from enishi.core.spreadsheets import excel_csv, safe_cell
 
 from .models import Member
 
 CHUNK = 2000
+# Excel column widths (characters) for the columns of _header(), so the sheet reads at once.
+COLUMN_WIDTHS = [12, 8, 8, 8, 10, 10, 12, 26, 8, 6, 8, 9, 9, 10, 12, 24, 14, 24, 24, 24, 24, 16, 12]
 
 
 def _header() -> list[str]:
@@ -44,6 +51,7 @@ def _header() -> list[str]:
 
 def _rows(members: QuerySet[Member]) -> Iterator[list]:
     members = members.select_related("user").prefetch_related("ties", "uses", "topics", "skills")
+    sep = pgettext("list separator", "、")
     for m in members.iterator(chunk_size=CHUNK):
         yield [
             m.number or "",
@@ -63,41 +71,33 @@ def _rows(members: QuerySet[Member]) -> Iterator[list]:
             m.city,
             m.address_line,
             m.phone,
-            "、".join(t.get_tie_display() for t in m.ties.all()),
-            "、".join(u.get_use_display() for u in m.uses.all()),
-            "、".join(t.name for t in m.topics.all()),
-            "、".join(t.name for t in m.skills.all()),
+            sep.join(t.get_tie_display() for t in m.ties.all()),
+            sep.join(u.get_use_display() for u in m.uses.all()),
+            sep.join(t.name for t in m.topics.all()),
+            sep.join(t.name for t in m.skills.all()),
             m.get_channel_display(),
-            timezone.localtime(m.joined_at).strftime("%Y-%m-%d") if m.joined_at else "",
+            timezone.localdate(m.joined_at) if m.joined_at else "",
         ]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _safe_cell(value):
-    # A cell starting with = + - @ would be run as a formula by Excel (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def members_csv(members: QuerySet[Member]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(_header())
-    for row in _rows(members):
-        yield writer.writerow([_safe_cell(v) for v in row])
+    return excel_csv(chain([_header()], _rows(members)))
 
 
 def members_xlsx(members: QuerySet[Member]):
     """Write the workbook to a temporary file (memory stays flat for large lists)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("会員一覧"))
+    sheet.freeze_panes = "A2"
+    for index, width in enumerate(COLUMN_WIDTHS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.append(_header())
     for row in _rows(members):
-        sheet.append([_safe_cell(v) for v in row])
+        cells = [safe_cell(v) for v in row]
+        if row[-1]:
+            cells[-1] = WriteOnlyCell(sheet, value=row[-1])
+            cells[-1].number_format = "yyyy/mm/dd"
+        sheet.append(cells)
     out = tempfile.TemporaryFile()
     workbook.save(out)
     out.seek(0)

@@ -1,16 +1,19 @@
 import re
 
 from allauth.account.forms import SignupForm
-from allauth.core import context
+from allauth.account.models import EmailAddress
+from allauth.core import context, ratelimit
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enishi.communities.models import Community, Tag
 from enishi.communities.selectors import active_tags
-from enishi.core.japan import PREFECTURE_CHOICES, PREFECTURE_NAMES
+from enishi.core.japan import PREFECTURE_CHOICES
 from enishi.core.postal import lookup_postal_code
 from enishi.core.text import (
     has_emoji,
@@ -27,7 +30,8 @@ from .services import PROFILE_FIELDS
 
 def _year_choices():
     this_year = timezone.localdate().year
-    return [("", _("選択してください"))] + [(y, f"{y}") for y in range(this_year, 1909, -1)]
+    # Newest first, from ten years ago: nobody younger registers on their own.
+    return [("", _("選択してください"))] + [(y, f"{y}") for y in range(this_year - 10, 1909, -1)]
 
 
 MONTH_CHOICES = [("", _("選択してください"))] + [(m, f"{m}") for m in range(1, 13)]
@@ -202,7 +206,7 @@ class ProfileFields(AddressFields):
                 self.add_error(
                     "prefecture_code",
                     _("郵便番号の都道府県（%(name)s）と一致しません。")
-                    % {"name": PREFECTURE_NAMES[address.prefecture_code]},
+                    % {"name": dict(PREFECTURE_CHOICES)[address.prefecture_code]},
                 )
         return cleaned
 
@@ -253,9 +257,23 @@ class JoinForm(ProfileFields, SignupForm):
             raise forms.ValidationError(_("この紹介コードは見つかりませんでした。"))
         return code
 
-    def save(self, request):
+    def try_save(self, request):
+        """Create the account, or answer as if it were created when the address is taken."""
+        email = self.cleaned_data["email"]
+        # A few tries an hour per address, whether or not it is registered (so the limit says
+        # nothing about which addresses exist).
+        if not ratelimit.consume(request, action="signup_email", key=email.lower()):
+            return None, ratelimit.respond_429(request)
         with transaction.atomic():
-            return super().save(request)
+            # Sign-ups of a community run one at a time, so two taps on 登録する (or two tabs)
+            # cannot both pass allauth's "is this address taken?" check.
+            Community.objects.select_for_update().get(pk=self.community.pk)
+            if EmailAddress.objects.filter(email__iexact=email).exists():
+                self.account_already_exists = True
+            if self.account_already_exists:
+                # Hash the password anyway: answering faster for a known address would tell.
+                make_password(self.cleaned_data.get("password1") or None)
+            return super().try_save(request)
 
     def signup(self, request, user):
         services.member_register(
@@ -271,6 +289,11 @@ class ProfileForm(ProfileFields):
     def __init__(self, *args, member: Member, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_profile(member.community)
+        # Words staff have since retired stay selectable for those who chose them.
+        for field in ("topics", "skills"):
+            offered = self.fields[field].queryset.values("pk")
+            chosen = getattr(member, field).values("pk")
+            self.fields[field].queryset = Tag.objects.filter(Q(pk__in=offered) | Q(pk__in=chosen))
 
 
 class MailPreferencesForm(forms.Form):
@@ -286,6 +309,8 @@ class WithdrawForm(forms.Form):
 
 class MemberFilterForm(forms.Form):
     """The staff member list's search and filters; every field is optional."""
+
+    hide_optional_marks = True  # every filter is optional: 任意 on each would be noise
 
     q = forms.CharField(
         label=_("検索"),

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from enishi.communities.models import Community, Rank
 from enishi.communities.selectors import rank_for_points
-from enishi.core.text import kana_search_key
+from enishi.core.text import kana_search_key, to_half_width_ascii
 
 from .models import Member
 
@@ -57,7 +57,7 @@ def staff_member_search(*, community: Community, filters: dict) -> QuerySet[Memb
     `filters` is the cleaned data of MemberFilterForm; empty values do not filter.
     """
     qs = Member.objects.filter(community=community)
-    if q := (filters.get("q") or "").strip():
+    if q := to_half_width_ascii(filters.get("q") or "").strip():
         compact = "".join(q.split())
         match = Q(search_name__icontains=compact) | Q(nickname__icontains=q)
         if q.isascii():

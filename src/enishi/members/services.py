@@ -4,11 +4,13 @@ import secrets
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from enishi.communities.models import Community
 from enishi.core.postal import lookup_postal_code
@@ -21,7 +23,8 @@ CARD_TOKEN_SALT = "enishi.members.card"
 
 
 def new_referral_code() -> str:
-    # 10 characters of 32 letters: 50 bits, so codes do not collide even with millions of members.
+    """A member's own code for inviting friends: 10 characters of 32 letters (50 bits), so
+    codes do not collide even with millions of members."""
     return "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(10))
 
 
@@ -115,7 +118,7 @@ def member_activate(*, member: Member) -> Member:
     return member
 
 
-def members_activate_for_user(*, user) -> None:
+def member_activate_pending(*, user) -> None:
     """Activate every pending membership of a user whose email is now verified."""
     for member in Member.objects.filter(user=user, status=Member.Status.PENDING):
         member_activate(member=member)
@@ -123,6 +126,7 @@ def members_activate_for_user(*, user) -> None:
 
 @transaction.atomic
 def member_update_profile(*, member: Member, profile: dict) -> Member:
+    """Save the profile a member edited on /me/profile/ (number and consents stay)."""
     _apply_profile(member, profile)
     member.save()
     _replace_choices(member, profile)
@@ -130,6 +134,7 @@ def member_update_profile(*, member: Member, profile: dict) -> Member:
 
 
 def member_set_newsletter(*, member: Member, granted: bool) -> Consent:
+    """Record the member's answer about the newsletter by email; the latest answer counts."""
     return Consent.objects.create(
         member=member,
         purpose=Consent.Purpose.NEWSLETTER_EMAIL,
@@ -139,30 +144,35 @@ def member_set_newsletter(*, member: Member, granted: bool) -> Consent:
     )
 
 
+def withdrawal_closes_login(*, member: Member) -> bool:
+    """Withdrawing closes the login too, unless it is still a member elsewhere or staff."""
+    user = member.user
+    return user is not None and not (
+        user.memberships.exclude(pk=member.pk)
+        .filter(status__in=[Member.Status.PENDING, Member.Status.ACTIVE])
+        .exists()
+        or user.staff_roles.exists()
+    )
+
+
+ERASED_ON_WITHDRAWAL = (
+    "family_name", "given_name", "family_name_kana", "given_name_kana", "nickname",
+    "search_name", "search_kana", "postal_code", "municipality_code", "city", "address_line",
+    "phone", "tie_other", "skills_text",
+)  # fmt: skip
+
+
 @transaction.atomic
 def member_withdraw(*, member: Member) -> Member:
     """Withdraw: erase what identifies the person, keep what statistics need (prefecture,
-    birth decade, ties, interests, counts), retire the number and close the login."""
+    birth decade, gender, ties, interests, channel, counts), retire the number, stop the mail
+    and, when nothing else needs it, close the login and what it left behind."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.WITHDRAWN:
         return member
     user = member.user
-    for field in (
-        "family_name",
-        "given_name",
-        "family_name_kana",
-        "given_name_kana",
-        "nickname",
-        "search_name",
-        "search_kana",
-        "postal_code",
-        "municipality_code",
-        "city",
-        "address_line",
-        "phone",
-        "tie_other",
-        "skills_text",
-    ):
+    closes_login = withdrawal_closes_login(member=member)
+    for field in ERASED_ON_WITHDRAWAL:
         setattr(member, field, "")
     member.birth_year = None
     member.birth_month = None
@@ -172,21 +182,31 @@ def member_withdraw(*, member: Member) -> Member:
     member.user = None
     member.save()
     member.skills.clear()
-    if (
-        user is not None
-        and not user.memberships.exclude(pk=member.pk)
-        .filter(status__in=[Member.Status.PENDING, Member.Status.ACTIVE])
-        .exists()
-        and not user.staff_roles.exists()
-    ):
-        EmailAddress.objects.filter(user=user).delete()
-        user.email = ""
-        user.username = f"withdrawn-{user.pk}"
-        user.first_name = user.last_name = ""
-        user.is_active = False
-        user.set_unusable_password()
-        user.save()
+    Consent.objects.create(
+        member=member,
+        purpose=Consent.Purpose.NEWSLETTER_EMAIL,
+        granted=False,
+        version=member.community.privacy_policy_version,
+        source="withdrawal",
+    )
+    if closes_login:
+        _close_login(user)
     return member
+
+
+def _close_login(user) -> None:
+    # Mails still queued, or kept as task results, carry the address and its links.
+    if user.email:
+        DBTaskResult.objects.filter(args_kwargs__icontains=user.email).delete()
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+    EmailAddress.objects.filter(user=user).delete()
+    user.email = ""
+    user.username = f"withdrawn-{user.pk}"
+    user.first_name = user.last_name = ""
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
 
 
 @dataclass(frozen=True)
@@ -204,6 +224,7 @@ def card_token_issue(*, member: Member, printed: bool = False) -> str:
 
 
 def card_token_check(*, token: str) -> CardCheck:
+    """Resolve a card QR token to its member, or say why not (expired, invalid, inactive)."""
     try:
         data = signing.loads(
             token, salt=CARD_TOKEN_SALT, max_age=settings.ENISHI_CARD_PRINT_TOKEN_MAX_AGE

@@ -1,4 +1,3 @@
-import csv
 import io
 import json
 from dataclasses import asdict
@@ -18,9 +17,15 @@ from django.views.decorators.http import require_POST
 from enishi.communities.permissions import is_community_staff, staff_required
 from enishi.core.postal import lookup_postal_code
 from enishi.core.qr import qr_svg
+from enishi.core.requests import client_ip
+from enishi.core.spreadsheets import excel_csv
 from enishi.core.text import normalize_postal_code
 from enishi.privacy.models import AuditEvent
-from enishi.privacy.selectors import member_personal_data, newsletter_opted_in
+from enishi.privacy.selectors import (
+    member_personal_data,
+    member_personal_rows,
+    newsletter_opted_in,
+)
 from enishi.privacy.services import audit_record
 
 from . import exports, services
@@ -117,17 +122,8 @@ def data_json(request):
 @login_required
 def data_csv(request):
     member = _current_member(request)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([_("項目"), _("内容")])
-    for key, value in member_personal_data(member=member).items():
-        if isinstance(value, list):
-            value = " / ".join(
-                json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else str(v) for v in value
-            )
-        writer.writerow([key, "" if value is None else value])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    body = "".join(excel_csv(member_personal_rows(member=member)))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(member, "csv")}"'
     return response
 
@@ -143,7 +139,15 @@ def withdraw(request):
             return render(request, "members/withdrawn.html")
     else:
         form = WithdrawForm()
-    return render(request, "members/withdraw.html", {"form": form, "member": member})
+    return render(
+        request,
+        "members/withdraw.html",
+        {
+            "form": form,
+            "member": member,
+            "closes_login": services.withdrawal_closes_login(member=member),
+        },
+    )
 
 
 def _card_context(request, member: Member) -> dict:
@@ -199,9 +203,11 @@ def card_check(request, token: str):
 
 
 def _filtered_members(request):
-    """The staff list's filters from the query string, and the members they select."""
+    """The staff list's filters from the query string, and the members they select. A filter
+    that does not parse is left out (the form shows why); the others still apply."""
     form = MemberFilterForm(request.GET or None, community=request.community)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()
+    filters = getattr(form, "cleaned_data", {})
     return form, filters, staff_member_search(community=request.community, filters=filters)
 
 
@@ -235,7 +241,8 @@ def staff_member_detail(request, pk: int):
         community=request.community,
     )
     audit_record(
-        request=request,
+        actor=request.user,
+        ip_address=client_ip(request),
         community=request.community,
         action=AuditEvent.Action.MEMBER_VIEW,
         member=member,
@@ -254,10 +261,14 @@ def staff_member_detail(request, pk: int):
 
 
 def _export(request, fmt: str):
-    _form, filters, members = _filtered_members(request)
+    form, filters, members = _filtered_members(request)
+    if form.errors:
+        # Never export more than the staff member asked for.
+        return render(request, "members/staff_export_refused.html", {"form": form}, status=400)
     row_count = members.count()
     audit_record(
-        request=request,
+        actor=request.user,
+        ip_address=client_ip(request),
         community=request.community,
         action=AuditEvent.Action.MEMBER_EXPORT,
         row_count=row_count,

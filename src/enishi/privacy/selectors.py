@@ -1,11 +1,55 @@
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
 from enishi.members.models import Member
 from enishi.members.selectors import member_standing
 
 from .models import Consent
 
+# What 「データをダウンロード」 contains, with the label the CSV shows for each item.
+PERSONAL_DATA_LABELS = {
+    "community": _("コミュニティ"),
+    "member_number": _("会員番号"),
+    "status": _("状態"),
+    "email": _("メールアドレス"),
+    "family_name": _("姓"),
+    "given_name": _("名"),
+    "family_name_kana": _("セイ"),
+    "given_name_kana": _("メイ"),
+    "nickname": _("ニックネーム"),
+    "birth_year": _("生まれ年"),
+    "birth_month": _("生まれ月"),
+    "gender": _("性別"),
+    "postal_code": _("郵便番号"),
+    "prefecture": _("都道府県"),
+    "municipality_code": _("市区町村コード"),
+    "city": _("市区町村"),
+    "address_line": _("町名・番地・建物名"),
+    "phone": _("電話番号"),
+    "ties": _("伊賀とのつながり"),
+    "tie_other": _("「その他」の内容"),
+    "uses": _("関わりたいこと"),
+    "topics": _("関心のあるテーマ"),
+    "skills": _("スキル・経験"),
+    "skills_text": _("スキル・経験の詳細"),
+    "channel": _("登録のきっかけ"),
+    "referral_code": _("あなたの紹介コード"),
+    "referred_by": _("紹介者の会員番号"),
+    "points": _("ポイント"),
+    "rank": _("ランク"),
+    "joined_at": _("入会日時"),
+    "registered_at": _("登録日時"),
+    "consents": _("同意の記録"),
+}
+
+
+def _local(moment) -> str | None:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
+
 
 def member_personal_data(*, member: Member) -> dict:
-    """Everything enishi holds about a member, for 「データをダウンロード」."""
+    """Everything enishi holds about a member, for 「データをダウンロード」 (in Japan time)."""
     member = (
         Member.objects.select_related("community", "user", "referred_by")
         .prefetch_related("ties", "uses", "topics", "skills", "consents")
@@ -42,18 +86,35 @@ def member_personal_data(*, member: Member) -> dict:
         "referred_by": member.referred_by.number if member.referred_by else "",
         "points": standing.points,
         "rank": standing.rank.name if standing.rank else "",
-        "joined_at": member.joined_at.isoformat() if member.joined_at else None,
-        "registered_at": member.created_at.isoformat(),
+        "joined_at": _local(member.joined_at),
+        "registered_at": _local(member.created_at),
         "consents": [
             {
                 "purpose": c.get_purpose_display(),
                 "granted": c.granted,
                 "version": c.version,
-                "recorded_at": c.recorded_at.isoformat(),
+                "recorded_at": _local(c.recorded_at),
             }
             for c in member.consents.all()
         ],
     }
+
+
+def member_personal_rows(*, member: Member) -> list[list]:
+    """The same data as label/value rows for the CSV a person opens in Excel."""
+    sep = pgettext("list separator", "、")
+    rows = [[_("項目"), _("内容")]]
+    for key, value in member_personal_data(member=member).items():
+        if key == "consents":
+            for c in value:
+                answer = _("同意") if c["granted"] else _("不同意")
+                text = f"{c['purpose']}: {answer} ({c['version']}) {c['recorded_at']}"
+                rows.append([PERSONAL_DATA_LABELS[key], text])
+            continue
+        if isinstance(value, list):
+            value = sep.join(value)
+        rows.append([PERSONAL_DATA_LABELS[key], value])
+    return rows
 
 
 def current_consent(*, member: Member, purpose: str) -> bool:

@@ -8,20 +8,21 @@ from .models import AuditEvent
 
 def audit_record(
     *,
-    request,
+    actor,
     community: Community,
     action: str,
+    ip_address: str | None,
     member: Member | None = None,
     row_count: int = 0,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Record that `request.user` read or exported personal data."""
+    """Record that `actor` read or exported personal data."""
     return AuditEvent.objects.create(
         community=community,
-        actor=request.user,
+        actor=actor,
         action=action,
         member=member,
         row_count=row_count,
         detail=detail or {},
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=ip_address,
     )
