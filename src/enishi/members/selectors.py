@@ -51,6 +51,18 @@ SORTS = {
 }
 
 
+# The staff list's filters (MemberFilterForm fields) and the lookups they stand for.
+FILTERS = {
+    "prefecture": "prefecture_code",
+    "tie": "ties__tie",
+    "use": "uses__use",
+    "topic": "topics",
+    "status": "status",
+    "joined_from": "joined_at__date__gte",
+    "joined_to": "joined_at__date__lte",
+}
+
+
 def staff_member_search(*, community: Community, filters: dict) -> QuerySet[Member]:
     """Members of a community matching the staff list's filters, in the chosen order.
 
@@ -66,18 +78,7 @@ def staff_member_search(*, community: Community, filters: dict) -> QuerySet[Memb
         else:
             match |= Q(search_kana__icontains=kana_search_key(q))
         qs = qs.filter(match)
-    if prefecture := filters.get("prefecture"):
-        qs = qs.filter(prefecture_code=prefecture)
-    if tie := filters.get("tie"):
-        qs = qs.filter(ties__tie=tie)
-    if use := filters.get("use"):
-        qs = qs.filter(uses__use=use)
-    if topic := filters.get("topic"):
-        qs = qs.filter(topics=topic)
-    if status := filters.get("status"):
-        qs = qs.filter(status=status)
-    if joined_from := filters.get("joined_from"):
-        qs = qs.filter(joined_at__date__gte=joined_from)
-    if joined_to := filters.get("joined_to"):
-        qs = qs.filter(joined_at__date__lte=joined_to)
+    qs = qs.filter(
+        **{lookup: filters[name] for name, lookup in FILTERS.items() if filters.get(name)}
+    )
     return qs.order_by(*SORTS.get(filters.get("sort") or "-joined", SORTS["-joined"]))

@@ -110,22 +110,24 @@ def _download_name(member: Member, extension: str) -> str:
     return f"{member.number or 'member'}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
+def _download(member: Member, body: str, content_type: str, extension: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(member, extension)}"'
+    return response
+
+
 @login_required
 def data_json(request):
     member = _current_member(request)
     body = json.dumps(member_personal_data(member=member), ensure_ascii=False, indent=2)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_download_name(member, "json")}"'
-    return response
+    return _download(member, body, "application/json", "json")
 
 
 @login_required
 def data_csv(request):
     member = _current_member(request)
     body = "".join(excel_csv(member_personal_rows(member=member)))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_download_name(member, "csv")}"'
-    return response
+    return _download(member, body, "text/csv", "csv")
 
 
 @login_required
