@@ -216,6 +216,8 @@ def test_signup_is_rate_limited_per_ip(client):
     codes = [join(client, email=f"user{i}@example.jp").status_code for i in range(12)]
     assert codes[:10] == [302] * 10
     assert codes[-1] == 429
+    page = join(client, email="late@example.jp").content.decode()
+    assert "しばらくしてからお試しください" in page
 
 
 @pytest.mark.parametrize("taken", [True, False])
