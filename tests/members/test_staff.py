@@ -59,8 +59,14 @@ def test_search_by_name_kana_email_and_number(client, staff):
     MemberFactory(family_name="佐藤", search_name="佐藤太郎", search_kana="サトウタロウ")
     for q in ["山﨑", "山﨑 花子", "ヤマザキ", "ﾔﾏｻﾞｷ", "やまざき", "hana@", "000777", "ハナコ",
               "ＩＧＡ－０００７７７", "ｈａｎａ＠"]:  # fmt: skip
-        response = client.get("/staff/members/", {"q": q})
+        response = post(client, "/staff/members/", {"q": q, "status": "active"}, follow=True)
         assert names(response) == [hanako.full_name], q
+        # The search term is never in a URL; the category filter is.
+        assert response.redirect_chain == [("/staff/members/?status=active", 302)]
+    page_two = client.get("/staff/members/", {"page": 1, "status": "active"})
+    assert names(page_two) == [hanako.full_name]  # the search holds while paging
+    cleared = client.get("/staff/members/?clear=1", follow=True)
+    assert len(names(cleared)) == 2
 
 
 def test_filters_and_sorting(client, staff, community):
@@ -213,3 +219,12 @@ def test_staff_edit_the_topic_list(client, staff, community):
 def test_superuser_is_staff_everywhere(client, community):
     client.force_login(UserFactory(is_superuser=True))
     assert client.get("/staff/members/").status_code == 200
+
+
+def test_export_follows_the_search_held_in_the_session(client, staff):
+    MemberFactory(given_name="花子", search_name="伊賀花子")
+    MemberFactory(given_name="太郎", search_name="伊賀太郎")
+    post(client, "/staff/members/", {"q": "花子"})
+    body = b"".join(post(client, "/staff/members/export.csv").streaming_content).decode()
+    assert "花子" in body and "太郎" not in body
+    assert AuditEvent.objects.get().detail["filters"] == {"q": "花子"}

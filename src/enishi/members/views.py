@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse, Strea
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -204,10 +205,18 @@ def card_check(request, token: str):
     )
 
 
+# The free-text search may be a person's name: it travels by POST and waits in the session,
+# never in a URL (where access logs and browser history would keep it). The other filters
+# are categories and stay in the query string, so pages and links keep working.
+SEARCH_SESSION_KEY = "enishi.staff_member_search"
+
+
 def _filtered_members(request):
-    """The staff list's filters from the query string, and the members they select. A filter
-    that does not parse is left out (the form shows why); the others still apply."""
-    form = MemberFilterForm(request.GET or None, community=request.community)
+    """The staff list's filters and the members they select. A filter that does not parse is
+    left out (the form shows why); the others still apply."""
+    data = request.GET.copy()
+    data["q"] = request.session.get(SEARCH_SESSION_KEY, "")
+    form = MemberFilterForm(data, community=request.community)
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})
     return form, filters, staff_member_search(community=request.community, filters=filters)
@@ -215,6 +224,15 @@ def _filtered_members(request):
 
 @staff_required
 def staff_member_list(request):
+    if request.method == "POST":
+        request.session[SEARCH_SESSION_KEY] = request.POST.get("q", "")[:100]
+        query = {
+            k: v for k, v in request.POST.items() if v and k not in ("q", "csrfmiddlewaretoken")
+        }
+        return redirect(f"{reverse('members:staff_list')}?{urlencode(query)}")
+    if "clear" in request.GET:
+        request.session.pop(SEARCH_SESSION_KEY, None)
+        return redirect("members:staff_list")
     form, _filters, members = _filtered_members(request)
     page = Paginator(
         members.select_related("user").prefetch_related("ties"),
