@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Community, Rank, StaffRole, Tag
+from .models import Community, Organizer, Rank, StaffRole, Tag
 
 
 class RankInline(admin.TabularInline):
@@ -25,3 +25,9 @@ class StaffRoleAdmin(admin.ModelAdmin):
     list_display = ["user", "community", "role"]
     list_filter = ["community", "role"]
     raw_id_fields = ["user"]
+
+
+@admin.register(Organizer)
+class OrganizerAdmin(admin.ModelAdmin):
+    list_display = ["name", "community", "contact_email"]
+    list_filter = ["community"]

@@ -34,6 +34,24 @@ class Community(models.Model):
         return self.name
 
 
+class Organizer(models.Model):
+    """Who runs activities: a city department, a partner town, an NPO or a local group."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="organizers")
+    name = models.CharField(_("名称"), max_length=100)
+    contact_email = models.EmailField(_("連絡先メールアドレス"), blank=True)
+
+    class Meta:
+        verbose_name = _("主催団体")
+        verbose_name_plural = _("主催団体")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="organizer_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class Rank(models.Model):
     """One step of the community's rank ladder, reached at `min_points`."""
 
