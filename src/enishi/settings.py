@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "enishi.core",
     "enishi.communities",
     "enishi.members",
+    "enishi.ledger",
     "enishi.privacy",
     "enishi.insights",
 ]
