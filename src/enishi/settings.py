@@ -219,6 +219,8 @@ def _mailer(url: str) -> dict:
 
 
 MAILERS = {"default": _mailer(os.environ.get("EMAIL_URL", f"file://{VAR_DIR / 'mail'}"))}
+# Where the site is reached, for links in mails sent outside a request (e.g. rank-up mails).
+ENISHI_BASE_URL = os.environ.get("ENISHI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("ENISHI_FROM_EMAIL", "伊賀衆事務局 <noreply@example.jp>")
 
 LANGUAGE_CODE = "ja"

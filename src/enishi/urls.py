@@ -17,6 +17,7 @@ urlpatterns = [
     path("postal/", member_views.postal_lookup, name="postal_query"),
     path("postal/<str:code>", member_views.postal_lookup, name="postal"),
     path("", include("enishi.members.urls")),
+    path("", include("enishi.ledger.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/", include("enishi.communities.urls")),
     # allauth's own sign-up page would skip the profile: everyone registers at /join/.

@@ -58,6 +58,10 @@ class Rank(models.Model):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="ranks")
     name = models.CharField(_("ランク名"), max_length=50)
     min_points = models.PositiveIntegerField(_("必要ポイント"))
+    min_attendances_12m = models.PositiveSmallIntegerField(
+        _("過去12か月の参加回数（以上）"), default=0,
+        help_text=_("このランクに必要な、直近12か月の活動への参加回数。"),
+    )  # fmt: skip
 
     class Meta:
         ordering = ["community", "min_points"]

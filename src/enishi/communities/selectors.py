@@ -1,6 +1,6 @@
 from django.db.models import Case, Q, QuerySet, When
 
-from .models import Community, Rank, Tag
+from .models import Community, Tag
 
 
 def community_for_host(host: str) -> Community | None:
@@ -11,10 +11,6 @@ def community_for_host(host: str) -> Community | None:
         .order_by("exact", "pk")
         .first()
     )
-
-
-def rank_for_points(*, community: Community, points: int) -> Rank | None:
-    return community.ranks.filter(min_points__lte=points).order_by("-min_points").first()
 
 
 def active_tags(*, community: Community, kind: str) -> QuerySet[Tag]:

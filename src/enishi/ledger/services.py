@@ -1,11 +1,16 @@
 """Writes to the engagement ledger. Nothing else writes Engagement rows."""
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from enishi.core.tasks import send_email
 from enishi.members.models import Member
 
 from .models import Engagement, PointsRule
+from .selectors import member_standing
 
 
 def _rule_points(*, member: Member, kind: str) -> int:
@@ -27,10 +32,14 @@ def engagement_record(
     """Record that a member did something. With a source, it is recorded once: a second call
     for the same member and source returns None and changes nothing. Points default to the
     community's rule for the kind."""
-    if source_type and Engagement.objects.filter(
-        member=member, source_type=source_type, source_id=source_id, corrects__isnull=True
-    ).exists():
+    if (
+        source_type
+        and Engagement.objects.filter(
+            member=member, source_type=source_type, source_id=source_id, corrects__isnull=True
+        ).exists()
+    ):
         return None
+    before = member_standing(member=member)
     entry = Engagement(
         community_id=member.community_id,
         member=member,
@@ -47,12 +56,36 @@ def engagement_record(
             entry.save()
     except IntegrityError:
         return None  # recorded meanwhile by a concurrent request
+    _congratulate_on_rank_up(member, before)
     return entry
+
+
+def _congratulate_on_rank_up(member: Member, before) -> None:
+    after = member_standing(member=member)
+    if after.rank is None or (before.rank and after.rank.min_points <= before.rank.min_points):
+        return
+    if member.user is None or not member.user.email:
+        return
+    context = {
+        "member": member,
+        "rank": after.rank,
+        "community": member.community,
+        "certificate_url": settings.ENISHI_BASE_URL + reverse("ledger:certificate"),
+    }
+    subject = render_to_string("ledger/mail/rank_up_subject.txt", context).strip()
+    body = render_to_string("ledger/mail/rank_up.txt", context)
+    kwargs = {"subject": f"[{member.community.name}] {subject}", "body": body,
+              "from_email": settings.DEFAULT_FROM_EMAIL, "to": [member.user.email]}  # fmt: skip
+    transaction.on_commit(lambda: send_email.enqueue(**kwargs))
 
 
 @transaction.atomic
 def engagement_correct(*, entry: Engagement, note: str, created_by) -> Engagement:
-    """Cancel an entry's points with a new, negative entry (the ledger is never edited)."""
+    """Cancel an entry's points with a new, negative entry (the ledger is never edited).
+    An entry is corrected once; correcting it again returns the existing correction."""
+    entry = Engagement.objects.select_for_update().get(pk=entry.pk)
+    if existing := entry.corrections.first():
+        return existing
     return Engagement.objects.create(
         community_id=entry.community_id,
         member_id=entry.member_id,
@@ -65,3 +98,10 @@ def engagement_correct(*, entry: Engagement, note: str, created_by) -> Engagemen
         corrects=entry,
         created_by=created_by,
     )
+
+
+def member_designate_carrier(*, member: Member, designated: bool) -> Member:
+    """Staff recognise a member as a 担い手 (the top of the funnel), or take it back."""
+    Member.objects.filter(pk=member.pk).update(designated_carrier=designated)
+    member.designated_carrier = designated
+    return member

@@ -2,33 +2,23 @@
 font embedded, so it prints the same everywhere."""
 
 import io
-from functools import cache
-from pathlib import Path
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from enishi.core.pdf import pdf_fonts
 from enishi.core.qr import qr_matrix
+from enishi.ledger.selectors import Standing
 
 from .models import Member
-from .selectors import Standing
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "core" / "fonts"
 CARD_WIDTH, CARD_HEIGHT = 85.6 * mm, 53.98 * mm
 BLUE = HexColor("#0017c1")
 INK = HexColor("#1a1a1a")
-
-
-@cache
-def _fonts() -> tuple[str, str]:
-    pdfmetrics.registerFont(TTFont("BIZUDPGothic", FONT_DIR / "BIZUDPGothic-Regular.ttf"))
-    pdfmetrics.registerFont(TTFont("BIZUDPGothic-Bold", FONT_DIR / "BIZUDPGothic-Bold.ttf"))
-    return "BIZUDPGothic", "BIZUDPGothic-Bold"
 
 
 def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
@@ -53,7 +43,7 @@ def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> N
 
 
 def member_card_pdf(*, member: Member, standing: Standing, qr_url: str) -> bytes:
-    regular, bold = _fonts()
+    regular, bold = pdf_fonts()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(CARD_WIDTH, CARD_HEIGHT))
     pdf.setTitle(_("%(community)s 会員証") % {"community": member.community.name})

@@ -102,6 +102,10 @@ class Member(models.Model):
     channel = models.CharField(
         _("登録のきっかけ"), max_length=20, choices=Channel.choices, blank=True
     )
+    designated_carrier = models.BooleanField(
+        _("担い手に指定"), default=False,
+        help_text=_("職員が地域の担い手として認めた会員。ファネルの最上段に数えます。"),
+    )  # fmt: skip
     referral_code = models.CharField(max_length=12, unique=True)
     referred_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"

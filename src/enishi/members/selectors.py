@@ -1,11 +1,8 @@
 """Reads of member data used by more than one view."""
 
-from dataclasses import dataclass
-
 from django.db.models import Q, QuerySet
 
-from enishi.communities.models import Community, Rank
-from enishi.communities.selectors import rank_for_points
+from enishi.communities.models import Community
 from enishi.core.text import kana_search_key, to_half_width_ascii
 
 from .models import Member
@@ -21,19 +18,6 @@ def member_for_user(*, community: Community, user) -> Member | None:
         .exclude(status=Member.Status.WITHDRAWN)
         .first()
     )
-
-
-@dataclass(frozen=True)
-class Standing:
-    points: int
-    rank: Rank | None
-
-
-def member_standing(*, member: Member) -> Standing:
-    """A member's points and rank. Points come from the engagement ledger, which arrives with
-    activities; until then no member has any, and everyone stands on the first rank."""
-    points = 0
-    return Standing(points=points, rank=rank_for_points(community=member.community, points=points))
 
 
 def active_member_count(*, community: Community) -> int:

@@ -14,6 +14,8 @@ from django_tasks_db.models import DBTaskResult
 
 from enishi.communities.models import Community
 from enishi.core.postal import lookup_postal_code
+from enishi.ledger.models import Kind
+from enishi.ledger.services import engagement_record
 from enishi.privacy.models import Consent
 
 from .models import Member, MemberTie, MemberUse
@@ -115,6 +117,8 @@ def member_activate(*, member: Member) -> Member:
     member.status = Member.Status.ACTIVE
     member.joined_at = timezone.now()
     member.save(update_fields=["number", "status", "joined_at", "updated_at"])
+    engagement_record(member=member, kind=Kind.REGISTRATION, source_type="registration",
+                      source_id=member.pk, occurred_at=member.joined_at)  # fmt: skip
     return member
 
 

@@ -21,6 +21,7 @@ from enishi.core.qr import qr_svg
 from enishi.core.requests import client_ip
 from enishi.core.spreadsheets import excel_csv
 from enishi.core.text import normalize_postal_code
+from enishi.ledger.selectors import member_history, member_standing
 from enishi.privacy.models import AuditEvent
 from enishi.privacy.selectors import (
     member_personal_data,
@@ -39,7 +40,7 @@ from .forms import (
     WithdrawForm,
 )
 from .models import Member
-from .selectors import member_for_user, member_standing, staff_member_search
+from .selectors import member_for_user, staff_member_search
 from .services import PROFILE_CHOICE_FIELDS, PROFILE_FIELDS
 
 
@@ -65,6 +66,7 @@ def me(request):
         {
             "member": member,
             "standing": member_standing(member=member),
+            "history": member_history(member=member, limit=20),
             "newsletter": newsletter_opted_in(member=member),
         },
     )

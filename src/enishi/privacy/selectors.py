@@ -2,8 +2,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from enishi.ledger.selectors import member_standing
 from enishi.members.models import Member
-from enishi.members.selectors import member_standing
 
 from .models import Consent
 

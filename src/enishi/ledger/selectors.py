@@ -1,0 +1,131 @@
+"""The one place that derives a member's points, rank and funnel stage from the ledger."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enishi.communities.models import Community, Rank
+from enishi.members.models import Member
+
+from .models import Engagement, Kind
+
+ATTENDANCE = "activity_session"
+
+
+class Stage:
+    """The 潜在 → 登録 → 参加 → 継続 → 担い手 funnel (潜在 are contacts, not members)."""
+
+    REGISTERED = "registered"
+    TAKING_PART = "taking_part"
+    CONTINUING = "continuing"
+    CARRIER = "carrier"
+    LABELS = {
+        REGISTERED: _("登録"),
+        TAKING_PART: _("参加"),
+        CONTINUING: _("継続"),
+        CARRIER: _("担い手"),
+    }
+    ORDER = [REGISTERED, TAKING_PART, CONTINUING, CARRIER]
+
+
+@dataclass(frozen=True)
+class Standing:
+    points: int
+    rank: Rank | None
+    next_rank: Rank | None
+    attendances_12m: int
+    stage: str
+
+    @property
+    def stage_label(self):
+        return Stage.LABELS[self.stage]
+
+    @property
+    def points_to_next(self) -> int:
+        return max(0, self.next_rank.min_points - self.points) if self.next_rank else 0
+
+    @property
+    def attendances_to_next(self) -> int:
+        if not self.next_rank:
+            return 0
+        return max(0, self.next_rank.min_attendances_12m - self.attendances_12m)
+
+    @property
+    def progress_percent(self) -> int:
+        """How far along the way from this rank to the next one, by points."""
+        if not self.next_rank:
+            return 100
+        start = self.rank.min_points if self.rank else 0
+        span = max(1, self.next_rank.min_points - start)
+        return max(0, min(100, (self.points - start) * 100 // span))
+
+
+def _live() -> Q:
+    # Entries that count: not themselves corrections, and not corrected since.
+    return Q(engagements__corrects__isnull=True, engagements__corrections__isnull=True)
+
+
+def _figures(members: QuerySet[Member]) -> QuerySet[Member]:
+    """Annotate each member with what rank and stage are derived from, in one query."""
+    since = timezone.now() - timedelta(days=365)
+    live = _live()
+    recent = live & Q(engagements__occurred_at__gte=since)
+    doing = ~Q(engagements__kind=Kind.REGISTRATION)
+    return members.annotate(
+        ledger_points=Coalesce(Sum("engagements__points"), 0),
+        ledger_attendances=Count(
+            "engagements", filter=live & Q(engagements__source_type=ATTENDANCE)
+        ),
+        ledger_attendances_12m=Count(
+            "engagements", filter=recent & Q(engagements__source_type=ATTENDANCE)
+        ),
+        ledger_engagements_12m=Count("engagements", filter=recent & doing),
+        ledger_months_12m=Count(
+            TruncMonth("engagements__occurred_at"), filter=recent & doing, distinct=True
+        ),
+    )
+
+
+def _standing(member: Member, ladder: list[Rank]) -> Standing:
+    points = member.ledger_points
+    attendances = member.ledger_attendances_12m
+    reached = [r for r in ladder if points >= r.min_points and attendances >= r.min_attendances_12m]
+    rank = reached[-1] if reached else None
+    above = [r for r in ladder if rank is None or r.min_points > rank.min_points]
+    next_rank = above[0] if above else None
+    if member.designated_carrier or (ladder and rank == ladder[-1]):
+        stage = Stage.CARRIER
+    elif member.ledger_engagements_12m >= 3 and member.ledger_months_12m >= 2:
+        stage = Stage.CONTINUING
+    elif member.ledger_attendances >= 1:
+        stage = Stage.TAKING_PART
+    else:
+        stage = Stage.REGISTERED
+    return Standing(points=points, rank=rank, next_rank=next_rank,
+                    attendances_12m=attendances, stage=stage)  # fmt: skip
+
+
+def _ladder(community: Community) -> list[Rank]:
+    return list(community.ranks.order_by("min_points"))
+
+
+def member_standing(*, member: Member) -> Standing:
+    """A member's points, rank, progress to the next rank and funnel stage."""
+    figures = _figures(Member.objects.filter(pk=member.pk)).get()
+    return _standing(figures, _ladder(member.community))
+
+
+def standings(*, community: Community, members: QuerySet[Member] | None = None):
+    """(member, Standing) for many members: two queries whatever their number."""
+    ladder = _ladder(community)
+    queryset = members if members is not None else community.members.all()
+    for member in _figures(queryset.order_by("pk")).iterator(chunk_size=2000):
+        yield member, _standing(member, ladder)
+
+
+def member_history(*, member: Member, limit: int = 50) -> QuerySet[Engagement]:
+    return member.engagements.select_related("corrects").order_by("-occurred_at", "-pk")[:limit]
