@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "enishi.communities",
     "enishi.members",
     "enishi.ledger",
+    "enishi.activities",
     "enishi.privacy",
     "enishi.insights",
 ]

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from enishi.activities.checkin_views import card_scanned_at_desk
 from enishi.communities.permissions import is_community_staff, staff_required
 from enishi.core.postal import lookup_postal_code
 from enishi.core.qr import qr_svg
@@ -191,7 +192,11 @@ def card_pdf(request):
 
 
 def card_check(request, token: str):
-    """Where a member card's QR code leads: says whether the card is valid now."""
+    """Where a member card's QR code leads: says whether the card is valid now. A staff member
+    at a check-in desk is sent on to check the member in."""
+    if is_community_staff(request.user, request.community):
+        if response := card_scanned_at_desk(request, token):
+            return response
     result = services.card_token_check(token=token)
     status = 200 if result.member else 410 if result.problem == "expired" else 404
     return render(

@@ -48,6 +48,8 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         MEMBER_VIEW = "member_view", _("会員詳細の閲覧")
         MEMBER_EXPORT = "member_export", _("会員一覧の書き出し")
+        APPLICANT_EXPORT = "applicant_export", _("応募者一覧の書き出し")
+        CHECKIN_LIST = "checkin_list", _("受付名簿の表示")
 
     action = models.CharField(max_length=40, choices=Action.choices)
     member = models.ForeignKey(

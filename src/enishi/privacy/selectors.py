@@ -41,6 +41,7 @@ PERSONAL_DATA_LABELS = {
     "joined_at": _("入会日時"),
     "registered_at": _("登録日時"),
     "consents": _("同意の記録"),
+    "applications": _("活動への応募"),
 }
 
 
@@ -97,6 +98,18 @@ def member_personal_data(*, member: Member) -> dict:
             }
             for c in member.consents.all()
         ],
+        "applications": [
+            {
+                "activity": a.session.activity.title,
+                "session": str(a.session.label),
+                "status": a.get_status_display(),
+                "applied_at": _local(a.created_at),
+                "answers": [
+                    {"question": x.get("question"), "answer": x.get("answer")} for x in a.answers
+                ],  # fmt: skip
+            }
+            for a in member.applications.select_related("session__activity").order_by("pk")
+        ],
     }
 
 
@@ -109,6 +122,11 @@ def member_personal_rows(*, member: Member) -> list[list]:
             for c in value:
                 answer = _("同意") if c["granted"] else _("不同意")
                 text = f"{c['purpose']}: {answer} ({c['version']}) {c['recorded_at']}"
+                rows.append([PERSONAL_DATA_LABELS[key], text])
+            continue
+        if key == "applications":
+            for a in value:
+                text = f"{a['activity']} ({a['session']}): {a['status']} {a['applied_at']}"
                 rows.append([PERSONAL_DATA_LABELS[key], text])
             continue
         if isinstance(value, list):

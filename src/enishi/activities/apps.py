@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ActivitiesConfig(AppConfig):
+    name = "enishi.activities"
+    label = "activities"
+
+    def ready(self):
+        from . import signals  # noqa: F401

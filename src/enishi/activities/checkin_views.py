@@ -1,0 +1,127 @@
+"""受付 pages: the staff's phone at the door, the venue screen, and a member's own scan."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enishi.communities.permissions import staff_required
+from enishi.core.qr import qr_svg
+from enishi.ledger.selectors import member_standing
+from enishi.members.models import Member
+from enishi.members.selectors import member_for_user
+
+from . import checkin
+from .models import ActivitySession, Application
+
+# The staff member's browser remembers which session they are checking people in to, so a
+# member card scanned with the phone's camera (which opens /card/<token>/) lands here.
+CHECKIN_SESSION_KEY = "enishi.checkin_session"
+
+
+def _session(request, pk: int) -> ActivitySession:
+    return get_object_or_404(
+        ActivitySession.objects.select_related("activity__community"),
+        pk=pk,
+        activity__community=request.community,
+    )
+
+
+def _counts(session: ActivitySession) -> dict:
+    statuses = list(session.applications.values_list("status", flat=True))
+    attended = statuses.count(Application.Status.ATTENDED)
+    return {
+        "attended": attended,
+        "expected": attended + statuses.count(Application.Status.ACCEPTED),
+    }
+
+
+def _render_desk(request, session, result=None, status=200):
+    return render(
+        request,
+        "activities/checkin/desk.html",
+        {
+            "session": session,
+            "activity": session.activity,
+            "counts": _counts(session),
+            "result": result,
+            "standing": member_standing(member=result.member) if result and result.member else None,
+        },
+        status=status,
+    )
+
+
+@staff_required
+def desk(request, pk: int):
+    """The check-in desk: type a number, or scan cards with the phone's camera."""
+    session = _session(request, pk)
+    request.session[CHECKIN_SESSION_KEY] = session.pk
+    if request.htmx and request.GET.get("counts"):
+        return render(request, "activities/checkin/desk.html#counts",
+                      {"session": session, "counts": _counts(session)})  # fmt: skip
+    result = None
+    if request.method == "POST":
+        member = checkin.find_member_by_number(
+            session=session, number=request.POST.get("number", "")
+        )
+        result = (
+            checkin.checkin_member(session=session, member=member, by=request.user)
+            if member
+            else checkin.CheckinResult("unknown_member")
+        )
+    return _render_desk(request, session, result)
+
+
+@staff_required
+def card(request, pk: int, token: str):
+    """Where a scanned member card leads while the staff member is at a desk."""
+    session = _session(request, pk)
+    result = checkin.checkin_by_card(session=session, token=token, by=request.user)
+    return _render_desk(request, session, result)
+
+
+@staff_required
+@require_POST
+def walk_in(request, pk: int):
+    session = _session(request, pk)
+    member = get_object_or_404(Member, pk=request.POST.get("member"), community=request.community)
+    result = checkin.checkin_walk_in(session=session, member=member, by=request.user)
+    return _render_desk(request, session, result)
+
+
+@staff_required
+def display(request, pk: int):
+    """The venue screen: a code members scan with their own phones (renewed every 30 s)."""
+    session = _session(request, pk)
+    url = request.build_absolute_uri(
+        reverse("activities:self_checkin", args=[checkin.self_checkin_token(session=session)])
+    )
+    context = {"session": session, "activity": session.activity, "counts": _counts(session),
+               "qr": qr_svg(url, title=_("受付用QRコード"))}  # fmt: skip
+    template = (
+        "activities/checkin/display.html#code"
+        if request.htmx
+        else "activities/checkin/display.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def self_checkin(request, token: str):
+    member = member_for_user(community=request.community, user=request.user)
+    if member is None:
+        raise Http404(_("このコミュニティの会員登録はありません。"))
+    session, result = checkin.checkin_self(token=token, member=member)
+    status = 200 if result.ok else 400
+    return render(request, "activities/checkin/self.html",
+                  {"session": session, "result": result}, status=status)  # fmt: skip
+
+
+def card_scanned_at_desk(request, token: str):
+    """Used by the member card check page: a staff member at a desk is sent on to check in."""
+    session_pk = request.session.get(CHECKIN_SESSION_KEY)
+    if session_pk is None:
+        return None
+    return redirect("activities:checkin_card", pk=session_pk, token=token)

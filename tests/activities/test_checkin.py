@@ -1,0 +1,175 @@
+import pytest
+from django.core import signing
+from django.test import Client
+
+from enishi.activities import checkin, services
+from enishi.activities.models import Application
+from enishi.ledger.models import Engagement
+from enishi.members.services import card_token_issue
+from tests.factories import CommunityFactory, MemberFactory, staff_user
+from tests.members.helpers import post
+
+from .factories import SessionFactory
+
+Status = Application.Status
+
+
+@pytest.fixture
+def session(community):
+    return SessionFactory(capacity=3)
+
+
+@pytest.fixture
+def desk(client, community, session):
+    client.force_login(staff_user(community))
+    client.get(f"/staff/checkin/{session.pk}/")  # the staff member opens the desk
+    return client
+
+
+def accepted(session, member=None):
+    member = member or MemberFactory()
+    application = services.application_apply(session=session, member=member)
+    assert application.status == Status.ACCEPTED
+    return application
+
+
+def ledger_rows(member, session):
+    return Engagement.objects.filter(member=member, source_type="activity_session",
+                                     source_id=session.pk).count()  # fmt: skip
+
+
+def test_scanning_a_card_at_the_desk_checks_the_member_in_once(desk, session):
+    application = accepted(session)
+    member = application.member
+    token = card_token_issue(member=member)
+    # The phone camera opens the card's URL; the desk's browser is sent on to check in.
+    response = desk.get(f"/card/{token}/", follow=True)
+    page = response.content.decode()
+    assert "受付しました" in page and member.display_name in page and "新入り" in page
+    application.refresh_from_db()
+    assert application.status == Status.ATTENDED
+    assert ledger_rows(member, session) == 1
+    again = desk.get(f"/card/{token}/", follow=True).content.decode()
+    assert "すでに受付済みです" in again
+    assert ledger_rows(member, session) == 1  # checking in twice is harmless
+
+
+def test_without_a_desk_open_the_card_page_only_says_it_is_valid(client, community, session):
+    application = accepted(session)
+    client.force_login(staff_user(community))
+    response = client.get(f"/card/{card_token_issue(member=application.member)}/")
+    assert "有効な伊賀衆の会員証です" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == Status.ACCEPTED
+
+
+def test_typing_a_member_number_in_any_width(desk, session):
+    application = accepted(session)
+    number = application.member.number  # e.g. IGA-900001
+    digits = number.split("-")[1]
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in digits)  # 全角
+    page = post(desk, f"/staff/checkin/{session.pk}/", {"number": wide}).content.decode()
+    assert "受付しました" in page
+    assert (
+        "見つかりませんでした"
+        in post(desk, f"/staff/checkin/{session.pk}/", {"number": "IGA-999999"}).content.decode()
+    )
+
+
+def test_bad_card_tokens_get_a_clear_answer(desk, session, settings):
+    member = accepted(session).member
+    token = card_token_issue(member=member)
+    tampered = desk.get(f"/staff/checkin/{session.pk}/card/{token[:-2]}xx/")
+    assert "読み取れませんでした" in tampered.content.decode()
+    settings.ENISHI_CARD_SCREEN_TOKEN_MAX_AGE = -1
+    expired = desk.get(f"/staff/checkin/{session.pk}/card/{token}/")
+    assert "有効期限が切れています" in expired.content.decode()
+    assert ledger_rows(member, session) == 0
+
+
+def test_a_card_of_another_community_is_refused(desk, session):
+    stranger = MemberFactory(community=CommunityFactory())
+    page = desk.get(f"/staff/checkin/{session.pk}/card/{card_token_issue(member=stranger)}/")
+    assert "このコミュニティの会員証ではありません" in page.content.decode()
+
+
+def test_members_without_a_place_can_be_let_in_as_walk_ins(desk, session):
+    member = MemberFactory()
+    page = desk.get(f"/staff/checkin/{session.pk}/card/{card_token_issue(member=member)}/")
+    assert "この回への応募がありません" in page.content.decode()
+    assert "当日参加として受付する" in page.content.decode()
+    page = post(desk, f"/staff/checkin/{session.pk}/walk-in/", {"member": member.pk})
+    assert "当日参加として受付しました" in page.content.decode()
+    assert Application.objects.get(member=member).status == Status.ATTENDED
+    assert ledger_rows(member, session) == 1
+
+
+def test_walk_ins_do_not_exceed_capacity(desk, session):
+    for _ in range(3):
+        accepted(session)
+    member = MemberFactory()
+    page = post(desk, f"/staff/checkin/{session.pk}/walk-in/", {"member": member.pk})
+    assert "定員に達しているため" in page.content.decode()
+    assert not Application.objects.filter(member=member, status=Status.ATTENDED).exists()
+
+
+def test_the_desk_shows_live_counts(desk, session):
+    first, _second = accepted(session), accepted(session)
+    checkin.checkin_member(session=session, member=first.member, by=None)
+    fragment = desk.get(f"/staff/checkin/{session.pk}/?counts=1", headers={"HX-Request": "true"})
+    body = fragment.content.decode()
+    assert body.lstrip().startswith('<p id="checkin-counts"')
+    assert "<strong>1</strong> / 参加予定 2 人" in body
+
+
+def test_self_checkin_with_the_venue_code(desk, session):
+    application = accepted(session)
+    display = desk.get(f"/staff/checkin/{session.pk}/display/").content.decode()
+    assert "<svg" in display
+    token = checkin.self_checkin_token(session=session)
+    phone = Client()
+    phone.force_login(application.member.user)
+    assert "受付しました" in phone.get(f"/checkin/{token}/").content.decode()
+    assert "すでに受付済みです" in phone.get(f"/checkin/{token}/").content.decode()
+    assert ledger_rows(application.member, session) == 1
+
+
+def test_self_checkin_refuses_bad_codes_and_people_without_a_place(session, monkeypatch):
+    member = MemberFactory()
+    phone = Client()
+    phone.force_login(member.user)
+    token = checkin.self_checkin_token(session=session)
+    response = phone.get(f"/checkin/{token}/")
+    assert response.status_code == 400
+    assert "この回への応募がありません" in response.content.decode()
+    assert "読み取れませんでした" in phone.get(f"/checkin/{token}x/").content.decode()
+    forged = signing.dumps({"s": session.pk}, salt="another purpose")
+    assert "読み取れませんでした" in phone.get(f"/checkin/{forged}/").content.decode()
+    monkeypatch.setattr(checkin, "SELF_CHECKIN_MAX_AGE", -1)
+    assert "有効期限が切れています" in phone.get(f"/checkin/{token}/").content.decode()
+
+
+def test_self_checkin_of_another_community_is_refused(session):
+    stranger = MemberFactory(community=CommunityFactory())
+    phone = Client()
+    phone.force_login(stranger.user)
+    token = checkin.self_checkin_token(session=session)
+    # The stranger's community is chosen by host; on this host they have no membership.
+    assert phone.get(f"/checkin/{token}/").status_code == 404
+
+
+def test_checkin_pages_are_for_this_communitys_staff(client, community, session):
+    member = MemberFactory()
+    client.force_login(member.user)
+    assert client.get(f"/staff/checkin/{session.pk}/").status_code == 403
+    client.force_login(staff_user(CommunityFactory()))
+    assert client.get(f"/staff/checkin/{session.pk}/").status_code == 403
+
+
+def test_applications_are_part_of_the_members_data(client, session):
+    application = accepted(session)
+    client.force_login(application.member.user)
+    data = client.get("/me/data.json").json()
+    assert data["applications"][0]["activity"] == session.activity.title
+    assert data["applications"][0]["status"] == "参加確定"
+    assert "活動への応募" in client.get("/me/data.csv").content.decode("utf-8")
