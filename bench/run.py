@@ -1,13 +1,15 @@
-"""Seed a large 伊賀衆 and time the pages staff and members open most.
+"""Seed a large 伊賀衆 and time the pages staff and members open most, and the ranks.
 
-    .venv/bin/python bench/run.py [--members 100000] [--repeat 30] [--db sqlite|postgres|both]
+    .venv/bin/python bench/run.py [--members 100000] [--activities 2000]
+        [--ledger-rows 1000000] [--repeat 30] [--db sqlite|postgres|both]
 
 For each database the script recreates a scratch database (SQLite under
 bench/results/var-sqlite/, PostgreSQL database `enishi_bench`), runs migrate, createcachetable,
-collectstatic and `seed_demo --members N` as `enishi` subprocesses, then starts a fresh Python
-process that sets up Django against that database and times requests through
-django.test.Client. Results go to bench/results/ (git-ignored) as Markdown and JSON.
-See bench/README.md.
+collectstatic and `seed_demo --members N --activities A` as `enishi` subprocesses, tops the
+ledger up to `--ledger-rows` entries (bench/ledger_fill.py), then starts fresh Python processes
+that set up Django against that database: one times requests through django.test.Client, one
+recomputes every member's rank and stage. Results go to bench/results/ (git-ignored) as
+Markdown and JSON. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -31,13 +34,16 @@ RESULTS = ROOT / "bench" / "results"
 BIN = Path(sys.executable).parent
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/enishi_bench"
 
-# (name, who, path, search). `who` is the login the request is made as; `search` is the staff
-# list's free-text search, which is posted once and then held in the session (never in a URL).
+# (name, who, path, search). `who` is the login the request is made as (or "anonymous");
+# `search` is the staff list's free-text search, which is posted once and then held in the
+# session (never in a URL).
 PAGES = [
     ("staff list, first page", "staff", "/staff/members/", ""),
     ("staff list, q=ヤマザキ", "staff", "/staff/members/", "ヤマザキ"),
     ("staff list, q=ﾔﾏｻﾞｷ (半角)", "staff", "/staff/members/", "ﾔﾏｻﾞｷ"),
     ("member card /me/card/", "member", "/me/card/", None),
+    ("activities /activities/ (anonymous)", "anonymous", "/activities/", None),
+    ("member page /me/", "member", "/me/", None),
 ]
 
 
@@ -146,6 +152,8 @@ def bench_database(db: str, args) -> dict:
 def _bench_database(db: str, args, env: dict[str, str], var_dir: Path) -> dict:
     enishi = str(BIN / "enishi")
     seed = [enishi, "seed_demo", "--members", str(args.members)]
+    if args.activities is not None:
+        seed += ["--activities", str(args.activities)]
     result: dict = {"steps": {}}
     with open(RESULTS / f"setup-{db}.log", "w") as log:
         for step, command in (
@@ -157,6 +165,15 @@ def _bench_database(db: str, args, env: dict[str, str], var_dir: Path) -> dict:
             _log(f"[{db}] {step} …")
             result["steps"][step] = _run(step, command, env, log)
             _log(f"[{db}] {step}: {result['steps'][step]['seconds']} s")
+        if args.ledger_rows:
+            _log(f"[{db}] ledger up to {args.ledger_rows:,} rows …")
+            out = RESULTS / f"ledger-{db}.json"
+            fill = [sys.executable, __file__, "--phase", "ledger",
+                    "--ledger-rows", str(args.ledger_rows), "--out", str(out)]  # fmt: skip
+            result["steps"]["ledger"] = _run("ledger", fill, env, log)
+            result["ledger"] = json.loads(out.read_text())
+            out.unlink()
+            _log(f"[{db}] ledger: {result['steps']['ledger']['seconds']} s, {result['ledger']}")
         if db == "postgres":
             # What autovacuum does on its own soon after a bulk load; plans depend on it.
             started = time.perf_counter()
@@ -182,7 +199,21 @@ def _bench_database(db: str, args, env: dict[str, str], var_dir: Path) -> dict:
         if max(result["load_average"]) > (os.cpu_count() or 1):
             _log(f"[{db}] note: load average {result['load_average']} — other work was running")
         result.update(json.loads(out.read_text()))
-    out.unlink()
+        out.unlink()
+
+        if args.standings_repeat:
+            _log(f"[{db}] ranks and stages of every member ({args.standings_repeat} runs) …")
+            out = RESULTS / f"standings-{db}.json"
+            out.unlink(missing_ok=True)
+            command = [sys.executable, __file__, "--phase", "standings", "--out", str(out),
+                       "--standings-repeat", str(args.standings_repeat)]  # fmt: skip
+            result["standings_process"] = _run("standings", command, env, log)
+            result["standings"] = json.loads(out.read_text())
+            out.unlink()
+            _log(
+                f"[{db}] standings: median {result['standings']['median_s']} s, process peak "
+                f"RSS {result['standings_process']['peak_rss_mb']} MB"
+            )
     return result
 
 
@@ -191,6 +222,17 @@ def _markdown(report: dict) -> str:
         f"# enishi bench — {report['members']:,} members, {report['repeat']} requests a page",
         "",
         f"{report['started']} · {report['machine']} · Python {report['python']}",
+        "",
+    ]
+    for db, result in report["databases"].items():
+        if data := result.get("data"):
+            lines.append(
+                f"- {db}: {data['members']:,} members, {data['activities']:,} activities "
+                f"({data['sessions']:,} sessions, {data['applications']:,} applications), "
+                f"{data['ledger_rows']:,} ledger rows; the demo member has "
+                f"{data['demo_member_ledger_rows']} ledger rows"
+            )
+    lines += [
         "",
         "| db | page | median ms | p95 ms | queries |",
         "|---|---|---:|---:|---:|",
@@ -204,18 +246,41 @@ def _markdown(report: dict) -> str:
             )
     lines += [
         "",
-        "| db | seed (s) | seed peak RSS (MB) | migrate (s) | db size (MB) | "
+        "| db | seed (s) | seed peak RSS (MB) | ledger fill (s) | migrate (s) | db size (MB) | "
         "bench process peak RSS (MB) | load avg before/after |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for db, result in report["databases"].items():
         steps = result["steps"]
+        ledger = steps.get("ledger", {}).get("seconds", "—")
         lines.append(
             f"| {db} ({result.get('server', '?')}) | {steps['seed_demo']['seconds']} | "
-            f"{steps['seed_demo']['peak_rss_mb']} | {steps['migrate']['seconds']} | "
+            f"{steps['seed_demo']['peak_rss_mb']} | {ledger} | {steps['migrate']['seconds']} | "
             f"{result['db_size_mb']} | {result['peak_rss_mb']} | "
             f"{' / '.join(str(x) for x in result['load_average'])} |"
         )
+    standings = [(db, r) for db, r in report["databases"].items() if r.get("standings")]
+    if standings:
+        lines += [
+            "",
+            "## Every member's rank and stage (`ledger.selectors.standings`, generator consumed)",
+            "",
+            "| db | members | runs | median s | min s | max s | queries | "
+            "process peak RSS (MB) | RSS growth while iterating (MB) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for db, result in standings:
+            st = result["standings"]
+            lines.append(
+                f"| {db} | {st['members']:,} | {len(st['seconds'])} | {st['median_s']} | "
+                f"{min(st['seconds'])} | {max(st['seconds'])} | {st['queries']} | "
+                f"{result['standings_process']['peak_rss_mb']} | {st['rss_growth_mb']} |"
+            )
+        for db, result in standings:
+            st = result["standings"]
+            ranks = ", ".join(f"{name} {n:,}" for name, n in st["ranks"].items())
+            stages = ", ".join(f"{name} {n:,}" for name, n in st["stages"].items())
+            lines.append(f"\n- {db}: ranks {ranks}; stages {stages}")
     lines += ["", "## Slowest queries of each page (one extra request, queries timed)", ""]
     for db, result in report["databases"].items():
         for page in result["pages"]:
@@ -235,6 +300,11 @@ def _markdown(report: dict) -> str:
         lines += ["", f"## EXPLAIN (pages with a median over {report['explain_ms']} ms)", ""]
         for db, page in explained:
             lines += [f"### {db} · {page['page']}", "", "```", page["explain"].rstrip(), "```", ""]
+    if standings:
+        lines += ["", "## EXPLAIN of the standings query", ""]
+        for db, result in standings:
+            plan = result["standings"]["explain"].rstrip()
+            lines += [f"### {db}", "", "```", plan, "```", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -251,6 +321,8 @@ def orchestrate(args) -> None:
     report = {
         "started": started.isoformat(timespec="seconds"),
         "members": args.members,
+        "activities": args.activities,
+        "ledger_rows": args.ledger_rows,
         "repeat": args.repeat,
         "warmup": args.warmup,
         "explain_ms": args.explain_ms,
@@ -308,7 +380,7 @@ def measure(args) -> None:
     from enishi.core.models import User
     from enishi.members.demo import DEMO_MEMBER_EMAIL, STAFF_EMAIL
 
-    clients = {}
+    clients = {"anonymous": Client()}
     for who, email in (("staff", STAFF_EMAIL), ("member", DEMO_MEMBER_EMAIL)):
         client = Client()
         client.force_login(User.objects.get(email=email))
@@ -388,6 +460,7 @@ def measure(args) -> None:
             "server": server,
             "django": django.get_version(),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "data": _data_shape(),
             "pages": pages,
         },
         ensure_ascii=False,
@@ -399,9 +472,111 @@ def measure(args) -> None:
         print(output)
 
 
+def _data_shape() -> dict:
+    from enishi.activities.models import Activity, ActivitySession, Application
+    from enishi.ledger.models import Engagement
+    from enishi.members.demo import DEMO_MEMBER_EMAIL
+    from enishi.members.models import Member
+
+    return {
+        "members": Member.objects.count(),
+        "activities": Activity.objects.count(),
+        "sessions": ActivitySession.objects.count(),
+        "applications": Application.objects.count(),
+        "ledger_rows": Engagement.objects.count(),
+        "demo_member_ledger_rows": Engagement.objects.filter(
+            member__user__email=DEMO_MEMBER_EMAIL
+        ).count(),
+    }
+
+
+def _rss_mb() -> float:
+    """The current resident set size (not the peak), from /proc."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def ledger(args) -> None:
+    """Bench only: top the ledger up to --ledger-rows entries (see bench/ledger_fill.py)."""
+    import django
+
+    django.setup()
+    from ledger_fill import fill_ledger
+
+    from enishi.communities.models import Community
+
+    done = fill_ledger(community=Community.objects.get(slug="iga"), total=args.ledger_rows)
+    Path(args.out).write_text(json.dumps(done))
+
+
+def standings_phase(args) -> None:
+    """Recompute every member's rank and stage, consuming the generator, --standings-repeat
+    times; the process's peak RSS is measured by the orchestrator (wait4)."""
+    from collections import Counter
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from enishi.communities.models import Community
+    from enishi.ledger.selectors import Stage, standings
+
+    community = Community.objects.get(slug="iga")
+    list(community.ranks.all())  # connect and warm up before the first measurement
+    baseline = _rss_mb()
+    seconds, peak_growth = [], 0.0
+    for run in range(args.standings_repeat):
+        ranks, stages = Counter(), Counter()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            for n, (_member, standing) in enumerate(standings(community=community), 1):
+                ranks[standing.rank.name if standing.rank else "—"] += 1
+                stages[standing.stage] += 1
+                if n % 10_000 == 0:
+                    peak_growth = max(peak_growth, _rss_mb() - baseline)
+            seconds.append(round(time.perf_counter() - started, 2))
+        peak_growth = max(peak_growth, _rss_mb() - baseline)
+        _log(f"[{connection.vendor}] standings run {run + 1}: {seconds[-1]} s, {n:,} members")
+    query = max(captured, key=lambda q: len(q["sql"]))["sql"]
+    # PostgreSQL runs .iterator() through a server-side cursor: explain the SELECT itself.
+    query = re.sub(r"^DECLARE .*? CURSOR .*?FOR ", "", query)
+    result = {
+        "members": n,
+        "seconds": seconds,
+        "median_s": round(statistics.median(seconds), 2),
+        "queries": len(captured),
+        "rss_growth_mb": round(peak_growth, 1),
+        "ranks": dict(sorted(ranks.items(), key=lambda item: -item[1])),
+        "stages": {str(Stage.LABELS[s]): stages[s] for s in Stage.ORDER},
+        "sql": query,
+        "explain": _explain(connection, query),
+    }
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument(
+        "--activities",
+        type=int,
+        default=2000,
+        help="activities seeded with the members (seed_demo --activities)",
+    )
+    parser.add_argument(
+        "--ledger-rows",
+        type=int,
+        default=1_000_000,
+        help="top the ledger up to this many rows (0: only what seed_demo writes)",
+    )
+    parser.add_argument(
+        "--standings-repeat",
+        type=int,
+        default=3,
+        help="times every member's rank and stage is recomputed (0: not measured)",
+    )
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
@@ -417,15 +592,16 @@ def main() -> None:
         "--keep", action="store_true", help="keep the seeded databases for a closer look"
     )
     parser.add_argument(
-        "--phase", choices=["all", "measure"], default="all", help=argparse.SUPPRESS
+        "--phase",
+        choices=["all", "measure", "ledger", "standings"],
+        default="all",
+        help=argparse.SUPPRESS,
     )
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enishi.settings")
-    if args.phase == "measure":
-        measure(args)
-    else:
-        orchestrate(args)
+    phases = {"measure": measure, "ledger": ledger, "standings": standings_phase}
+    phases.get(args.phase, orchestrate)(args)
 
 
 if __name__ == "__main__":

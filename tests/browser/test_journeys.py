@@ -15,12 +15,7 @@ from tests.factories import MemberFactory
 
 from .conftest import ARTIFACTS, PASSWORD, axe_violations, format_violations
 
-pytestmark = [
-    pytest.mark.browser,
-    # WhiteNoise, started by the live server, notes that STATIC_ROOT (collectstatic) is absent;
-    # the tests serve static files through the finders instead.
-    pytest.mark.filterwarnings("ignore:No directory at:UserWarning"),
-]
+pytestmark = pytest.mark.browser
 
 CONFIRM_LINK = re.compile(r"https?://\S+/accounts/confirm-email/[^\s\"'<>]+")
 

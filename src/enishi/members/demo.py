@@ -21,6 +21,8 @@ from django.utils import timezone
 from enishi.communities.models import Community, StaffRole, Tag
 from enishi.core.japan import PREFECTURE_NAMES
 from enishi.core.models import User
+from enishi.ledger.models import Engagement, Kind, PointsRule
+from enishi.ledger.services import engagement_record
 from enishi.privacy.models import Consent
 
 from .models import Channel, Gender, Member, MemberTie, MemberUse, Tie, Use
@@ -62,6 +64,7 @@ SKILL_TEXTS = [
 ]
 STAFF_EMAIL = "staff@iga.example.jp"
 DEMO_MEMBER_EMAIL = "member@iga.example.jp"
+DEMO_MEMBER_DAYS = 420  # the demo member joined this long ago, before the activities they attended
 
 
 @dataclass
@@ -72,6 +75,8 @@ class SeedResult:
     staff_password: str
     member_email: str
     member_password: str
+    activities_created: int = 0
+    activities_total: int = 0
 
 
 def _postal_samples(rng: random.Random) -> dict[str, list[tuple[str, str, str]]]:
@@ -97,21 +102,26 @@ def _postal_samples(rng: random.Random) -> dict[str, list[tuple[str, str, str]]]
         connection.close()
 
 
-def _ensure_login(email: str, password: str) -> User:
+def _ensure_login(email: str, password: str, *, verified: bool = True) -> User:
     user = User.objects.filter(email=email).first() or User(username=email, email=email)
     user.is_active = True
     user.set_password(password)
     user.save()
     EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
+        user=user, email=email, defaults={"verified": verified, "primary": True}
     )
     return user
 
 
 @transaction.atomic
-def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedResult:
-    """Bring the community up to `members` members (never removes any), and (re)set the demo
-    staff and member logins with fresh passwords."""
+def seed_demo(
+    *, community: Community, members: int, seed: int = 2026, activities: int | None = None
+) -> SeedResult:
+    """Bring the community up to `members` members and `activities` activities (about one
+    for every 15 members when not given; never removes any), and (re)set the demo staff and
+    member logins with fresh passwords."""
+    from enishi.activities.demo import default_count, seed_activities
+
     # Hold the community row: a member verified meanwhile must not get a number seeded too.
     community = Community.objects.select_for_update().get(pk=community.pk)
     existing = Member.objects.filter(community=community).count()
@@ -124,6 +134,12 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
     weights = list(PREFECTURE_WEIGHTS.values())
     now = timezone.now()
     unusable = make_password(None)
+    registration_points = (
+        PointsRule.objects.filter(community=community, kind=Kind.REGISTRATION)
+        .values_list("points", flat=True)
+        .first()
+        or 0
+    )
 
     sequence = community.next_member_sequence
     created = 0
@@ -203,7 +219,7 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
                 )
         EmailAddress.objects.bulk_create(verified)
         rows = Member.objects.bulk_create(rows)
-        _bulk_children(community, rows, plans)
+        _bulk_children(community, rows, plans, registration_points)
         created += size
 
     Community.objects.filter(pk=community.pk).update(next_member_sequence=sequence)
@@ -211,9 +227,21 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
     staff = _ensure_login(STAFF_EMAIL, staff_password)
     StaffRole.objects.get_or_create(user=staff, community=community)
     member_password = secrets.token_urlsafe(9)
-    member_user = _ensure_login(DEMO_MEMBER_EMAIL, member_password)
-    if not Member.objects.filter(community=community, user=member_user).exists():
-        _demo_member(community, member_user)
+    demo = Member.objects.filter(community=community, user__email=DEMO_MEMBER_EMAIL).first()
+    # A new demo member registers with an address still to be verified (see _demo_member).
+    member_user = _ensure_login(DEMO_MEMBER_EMAIL, member_password, verified=demo is not None)
+    if demo is None:
+        demo = _demo_member(
+            community, member_user, joined_at=now - timedelta(days=DEMO_MEMBER_DAYS)
+        )
+    activities_created = seed_activities(
+        community=community,
+        activities=default_count(members) if activities is None else activities,
+        seed=seed,
+        staff=staff,
+        demo_member=demo,
+        now=now,
+    )
     return SeedResult(
         created=created,
         total=Member.objects.filter(community=community).count(),
@@ -221,11 +249,15 @@ def seed_demo(*, community: Community, members: int, seed: int = 2026) -> SeedRe
         staff_password=staff_password,
         member_email=DEMO_MEMBER_EMAIL,
         member_password=member_password,
+        activities_created=activities_created,
+        activities_total=community.activities.count(),
     )
 
 
-def _bulk_children(community: Community, rows: list[Member], plans: list) -> None:
-    ties, uses, topic_links, skill_links, consents = [], [], [], [], []
+def _bulk_children(
+    community: Community, rows: list[Member], plans: list, registration_points: int
+) -> None:
+    ties, uses, topic_links, skill_links, consents, entries = [], [], [], [], [], []
     Topic = Member.topics.through
     Skill = Member.skills.through
     for member, (tie_list, use_list, topic_list, skill_list, newsletter) in zip(
@@ -249,16 +281,31 @@ def _bulk_children(community: Community, rows: list[Member], plans: list) -> Non
                     source="join",
                 )
             )
+        if member.joined_at is not None:  # registered: one ledger entry, as member_activate
+            entries.append(
+                Engagement(
+                    community=community,
+                    member=member,
+                    kind=Kind.REGISTRATION,
+                    source_type="registration",
+                    source_id=member.pk,
+                    points=registration_points,
+                    occurred_at=member.joined_at,
+                )
+            )
     MemberTie.objects.bulk_create(ties)
     MemberUse.objects.bulk_create(uses)
     Topic.objects.bulk_create(topic_links)
     Skill.objects.bulk_create(skill_links)
     Consent.objects.bulk_create(consents)
+    Engagement.objects.bulk_create(entries)
 
 
-def _demo_member(community: Community, user: User) -> Member:
-    """The demo login's own membership, registered the way a person registers."""
-    from .services import member_activate, member_register
+def _demo_member(community: Community, user: User, *, joined_at) -> Member:
+    """The demo login's own membership, registered the way a person registers, but verified
+    (numbered, with its registration in the ledger) `joined_at`, more than a year ago, so that
+    the demo activities they took part in come after it. This is member_activate as of a date."""
+    from .services import _next_member_number, member_register
 
     member = member_register(
         community=community,
@@ -277,4 +324,12 @@ def _demo_member(community: Community, user: User) -> Member:
         },
         newsletter=True,
     )  # fmt: skip
-    return member_activate(member=member)
+    member.number = _next_member_number(community)
+    member.status = Member.Status.ACTIVE
+    member.joined_at = joined_at
+    member.created_at = joined_at - timedelta(minutes=12)
+    member.save(update_fields=["number", "status", "joined_at", "created_at", "updated_at"])
+    engagement_record(member=member, kind=Kind.REGISTRATION, source_type="registration",
+                      source_id=member.pk, occurred_at=joined_at)  # fmt: skip
+    EmailAddress.objects.filter(user=user, email=user.email).update(verified=True)
+    return member
