@@ -68,37 +68,45 @@ def test_typing_a_member_number_in_any_width(desk, session):
     number = application.member.number  # e.g. IGA-900001
     digits = number.split("-")[1]
     wide = "".join(chr(ord(c) + 0xFEE0) for c in digits)  # 全角
-    page = post(desk, f"/staff/checkin/{session.pk}/", {"number": wide}).content.decode()
+    page = post(
+        desk, f"/staff/checkin/{session.pk}/", {"number": wide}, follow=True
+    ).content.decode()
     assert "受付しました" in page
     assert (
         "見つかりませんでした"
-        in post(desk, f"/staff/checkin/{session.pk}/", {"number": "IGA-999999"}).content.decode()
+        in post(
+            desk, f"/staff/checkin/{session.pk}/", {"number": "IGA-999999"}, follow=True
+        ).content.decode()
     )
 
 
 def test_bad_card_tokens_get_a_clear_answer(desk, session, settings):
     member = accepted(session).member
     token = card_token_issue(member=member)
-    tampered = desk.get(f"/staff/checkin/{session.pk}/card/{token[:-2]}xx/")
+    tampered = desk.get(f"/staff/checkin/{session.pk}/card/{token[:-2]}xx/", follow=True)
     assert "読み取れませんでした" in tampered.content.decode()
     settings.ENISHI_CARD_SCREEN_TOKEN_MAX_AGE = -1
-    expired = desk.get(f"/staff/checkin/{session.pk}/card/{token}/")
+    expired = desk.get(f"/staff/checkin/{session.pk}/card/{token}/", follow=True)
     assert "有効期限が切れています" in expired.content.decode()
     assert ledger_rows(member, session) == 0
 
 
 def test_a_card_of_another_community_is_refused(desk, session):
     stranger = MemberFactory(community=CommunityFactory())
-    page = desk.get(f"/staff/checkin/{session.pk}/card/{card_token_issue(member=stranger)}/")
+    page = desk.get(
+        f"/staff/checkin/{session.pk}/card/{card_token_issue(member=stranger)}/", follow=True
+    )
     assert "このコミュニティの会員証ではありません" in page.content.decode()
 
 
 def test_members_without_a_place_can_be_let_in_as_walk_ins(desk, session):
     member = MemberFactory()
-    page = desk.get(f"/staff/checkin/{session.pk}/card/{card_token_issue(member=member)}/")
+    page = desk.get(
+        f"/staff/checkin/{session.pk}/card/{card_token_issue(member=member)}/", follow=True
+    )
     assert "この回への応募がありません" in page.content.decode()
     assert "当日参加として受付する" in page.content.decode()
-    page = post(desk, f"/staff/checkin/{session.pk}/walk-in/", {"member": member.pk})
+    page = post(desk, f"/staff/checkin/{session.pk}/walk-in/", {"member": member.pk}, follow=True)
     assert "当日参加として受付しました" in page.content.decode()
     assert Application.objects.get(member=member).status == Status.ATTENDED
     assert ledger_rows(member, session) == 1
@@ -108,7 +116,7 @@ def test_walk_ins_do_not_exceed_capacity(desk, session):
     for _ in range(3):
         accepted(session)
     member = MemberFactory()
-    page = post(desk, f"/staff/checkin/{session.pk}/walk-in/", {"member": member.pk})
+    page = post(desk, f"/staff/checkin/{session.pk}/walk-in/", {"member": member.pk}, follow=True)
     assert "定員に達しているため" in page.content.decode()
     assert not Application.objects.filter(member=member, status=Status.ATTENDED).exists()
 
@@ -173,3 +181,74 @@ def test_applications_are_part_of_the_members_data(client, session):
     assert data["applications"][0]["activity"] == session.activity.title
     assert data["applications"][0]["status"] == "参加確定"
     assert "活動への応募" in client.get("/me/data.csv").content.decode("utf-8")
+
+
+def test_the_desk_shows_each_outcome_once_and_polling_repeats_nothing(desk, session):
+    application = accepted(session)
+    token = card_token_issue(member=application.member)
+    response = desk.get(f"/card/{token}/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/staff/checkin/{session.pk}/"
+    assert "受付しました" in response.content.decode()
+    page = desk.get(f"/staff/checkin/{session.pk}/").content.decode()
+    assert "受付しました" not in page  # shown once
+    assert f'hx-get="/staff/checkin/{session.pk}/?counts=1"' in page
+
+
+def test_the_desk_is_remembered_for_the_day_only_and_can_be_closed(desk, session, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    application = accepted(session)
+    token = card_token_issue(member=application.member)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: tomorrow)
+    page = desk.get(f"/card/{token}/").content.decode()
+    assert "有効な伊賀衆の会員証です" in page  # yesterday's desk no longer checks in
+    monkeypatch.undo()
+    desk.get(f"/staff/checkin/{session.pk}/")
+    post(desk, f"/staff/checkin/{session.pk}/close/")
+    assert "有効な伊賀衆の会員証です" in desk.get(f"/card/{token}/").content.decode()
+    application.refresh_from_db()
+    assert application.status == Status.ACCEPTED
+
+
+def test_bad_input_at_the_desk_gets_an_answer_not_an_error(desk, session):
+    for number in ["²", "9" * 5000, "<script>", ""]:
+        response = post(desk, f"/staff/checkin/{session.pk}/", {"number": number}, follow=True)
+        assert response.status_code == 200
+        assert "見つかりませんでした" in response.content.decode()
+    assert post(desk, f"/staff/checkin/{session.pk}/walk-in/", {"member": "abc"}).status_code == 404
+
+
+def test_lottery_applicants_are_decided_by_the_draw_not_one_by_one(community):
+    from enishi.activities.models import Activity
+
+    session = SessionFactory(activity__selection=Activity.Selection.LOTTERY, capacity=1)
+    application = services.application_apply(session=session, member=MemberFactory())
+    staff = staff_user(community)
+    for decide in (services.application_accept, services.application_reject):
+        with pytest.raises(services.ActivityError, match="抽選結果を送るまで"):
+            decide(application=application, by=staff)
+    application.refresh_from_db()
+    assert application.status == Status.APPLIED
+
+
+def test_exports_survive_control_characters_and_neutralise_formulas(client, community):
+    import io
+
+    from openpyxl import load_workbook
+
+    from .factories import QuestionFactory
+
+    session = SessionFactory()
+    QuestionFactory(activity=session.activity, text="=HYPERLINK(1)")
+    question = session.activity.questions.get()
+    services.application_apply(
+        session=session, member=MemberFactory(), answers={question.pk: "beep\x01beep"}
+    )
+    client.force_login(staff_user(community))
+    response = post(client, f"/staff/activities/{session.activity.pk}/export.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "'=HYPERLINK(1)" in values and "beepbeep" in values

@@ -54,9 +54,10 @@ class CheckinResult:
         return OUTCOMES[self.outcome]
 
 
-def _live_application(session: ActivitySession, member: Member) -> Application | None:
+def live_application(*, session_pk: int, member: Member) -> Application | None:
+    """The member's application to a session that still stands (not cancelled)."""
     return (
-        Application.objects.filter(session=session, member=member)
+        Application.objects.filter(session_id=session_pk, member=member)
         .exclude(status=Status.CANCELLED)
         .order_by("-pk")
         .first()
@@ -69,7 +70,7 @@ def checkin_member(*, session: ActivitySession, member: Member, by) -> CheckinRe
         return CheckinResult("other_community")
     if member.status != Member.Status.ACTIVE:
         return CheckinResult("inactive", member)
-    application = _live_application(session, member)
+    application = live_application(session_pk=session.pk, member=member)
     if application is None:
         return CheckinResult("not_applied", member)
     if application.status == Status.ATTENDED:
@@ -121,9 +122,9 @@ def checkin_by_card(*, session: ActivitySession, token: str, by) -> CheckinResul
 
 def find_member_by_number(*, session: ActivitySession, number: str) -> Member | None:
     """A member number typed by hand: 全角 and lower case are fine, the prefix may be left out."""
-    number = to_half_width_ascii(number).strip().upper()
+    number = to_half_width_ascii(number).strip().upper()[:20]
     community = session.activity.community
-    if number and "-" not in number and number.isdigit():
+    if number.isascii() and number.isdigit():
         number = f"{community.member_number_prefix}-{int(number):06d}"
     return Member.objects.filter(community=community, number=number).first()
 

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,9 +17,12 @@ from enishi.members.selectors import member_for_user
 from . import checkin
 from .models import ActivitySession, Application
 
-# The staff member's browser remembers which session they are checking people in to, so a
-# member card scanned with the phone's camera (which opens /card/<token>/) lands here.
+# The staff member's browser remembers which session they are checking people in to (for the
+# day only), so a member card scanned with the phone's camera (which opens /card/<token>/)
+# lands here. The outcome of each check-in is shown once on the desk after a redirect, so a
+# reload or the counter's polling never repeats it.
 CHECKIN_SESSION_KEY = "enishi.checkin_session"
+CHECKIN_RESULT_KEY = "enishi.checkin_result"
 
 
 def _session(request, pk: int) -> ActivitySession:
@@ -38,30 +42,35 @@ def _counts(session: ActivitySession) -> dict:
     }
 
 
-def _render_desk(request, session, result=None, status=200):
-    return render(
-        request,
-        "activities/checkin/desk.html",
-        {
-            "session": session,
-            "activity": session.activity,
-            "counts": _counts(session),
-            "result": result,
-            "standing": member_standing(member=result.member) if result and result.member else None,
-        },
-        status=status,
+def _show_on_desk(request, session, result: checkin.CheckinResult):
+    request.session[CHECKIN_RESULT_KEY] = {
+        "outcome": result.outcome,
+        "member": result.member.pk if result.member else None,
+    }
+    return redirect("activities:checkin_desk", pk=session.pk)
+
+
+def _last_result(request) -> checkin.CheckinResult | None:
+    stored = request.session.pop(CHECKIN_RESULT_KEY, None)
+    if not stored:
+        return None
+    member = Member.objects.filter(pk=stored["member"]).first() if stored["member"] else None
+    application = (
+        checkin.live_application(session_pk=request.resolver_match.kwargs["pk"], member=member)
+        if member
+        else None
     )
+    return checkin.CheckinResult(stored["outcome"], member, application)
 
 
 @staff_required
 def desk(request, pk: int):
     """The check-in desk: type a number, or scan cards with the phone's camera."""
     session = _session(request, pk)
-    request.session[CHECKIN_SESSION_KEY] = session.pk
+    request.session[CHECKIN_SESSION_KEY] = {"pk": session.pk, "day": str(timezone.localdate())}
     if request.htmx and request.GET.get("counts"):
         return render(request, "activities/checkin/desk.html#counts",
                       {"session": session, "counts": _counts(session)})  # fmt: skip
-    result = None
     if request.method == "POST":
         member = checkin.find_member_by_number(
             session=session, number=request.POST.get("number", "")
@@ -71,7 +80,15 @@ def desk(request, pk: int):
             if member
             else checkin.CheckinResult("unknown_member")
         )
-    return _render_desk(request, session, result)
+        return _show_on_desk(request, session, result)
+    result = _last_result(request)
+    return render(request, "activities/checkin/desk.html", {
+        "session": session,
+        "activity": session.activity,
+        "counts": _counts(session),
+        "result": result,
+        "standing": member_standing(member=result.member) if result and result.member else None,
+    })  # fmt: skip
 
 
 @staff_required
@@ -79,16 +96,28 @@ def card(request, pk: int, token: str):
     """Where a scanned member card leads while the staff member is at a desk."""
     session = _session(request, pk)
     result = checkin.checkin_by_card(session=session, token=token, by=request.user)
-    return _render_desk(request, session, result)
+    return _show_on_desk(request, session, result)
 
 
 @staff_required
 @require_POST
 def walk_in(request, pk: int):
     session = _session(request, pk)
-    member = get_object_or_404(Member, pk=request.POST.get("member"), community=request.community)
+    member_pk = request.POST.get("member", "")
+    if not member_pk.isdigit():
+        raise Http404
+    member = get_object_or_404(Member, pk=member_pk, community=request.community)
     result = checkin.checkin_walk_in(session=session, member=member, by=request.user)
-    return _render_desk(request, session, result)
+    return _show_on_desk(request, session, result)
+
+
+@staff_required
+@require_POST
+def close(request, pk: int):
+    """受付を終える: scanned cards no longer check anyone in to this session."""
+    session = _session(request, pk)
+    request.session.pop(CHECKIN_SESSION_KEY, None)
+    return redirect("activities:staff_detail", pk=session.activity_id)
 
 
 @staff_required
@@ -120,8 +149,9 @@ def self_checkin(request, token: str):
 
 
 def card_scanned_at_desk(request, token: str):
-    """Used by the member card check page: a staff member at a desk is sent on to check in."""
-    session_pk = request.session.get(CHECKIN_SESSION_KEY)
-    if session_pk is None:
+    """Used by the member card check page: a staff member at today's desk is sent on to check
+    the member in."""
+    desk_open = request.session.get(CHECKIN_SESSION_KEY)
+    if not isinstance(desk_open, dict) or desk_open.get("day") != str(timezone.localdate()):
         return None
-    return redirect("activities:checkin_card", pk=session_pk, token=token)
+    return redirect("activities:checkin_card", pk=desk_open["pk"], token=token)

@@ -86,7 +86,7 @@ def applicants_xlsx(activity: Activity, applications: QuerySet[Application]):
     widths = COLUMN_WIDTHS + [QUESTION_WIDTH] * (len(header) - len(COLUMN_WIDTHS))
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.append(header)
+    sheet.append([safe_cell(h) for h in header])
     for row in _rows(activity, applications):
         cells = [safe_cell(v) for v in row]
         cells[APPLIED_AT] = WriteOnlyCell(sheet, value=row[APPLIED_AT])

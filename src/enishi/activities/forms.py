@@ -165,6 +165,7 @@ class ActivityForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        _check_years(self, cleaned, "opens_at", "closes_at")
         opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("受付締切は受付開始より後にしてください。"))
@@ -178,6 +179,15 @@ class ActivityForm(forms.ModelForm):
         return cleaned
 
 
+def _check_years(form, cleaned: dict, *fields: str) -> None:
+    # A date far outside the service's life is a typo (and year 1 would overflow in time zones).
+    for field in fields:
+        value = cleaned.get(field)
+        if value and not 2000 <= value.year <= 2100:
+            form.add_error(field, _("日時は2000年から2100年の間で入力してください。"))
+            cleaned.pop(field, None)
+
+
 class SessionForm(forms.ModelForm):
     class Meta:
         model = ActivitySession
@@ -186,6 +196,7 @@ class SessionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        _check_years(self, cleaned, "starts_at", "ends_at")
         if cleaned.get("anytime"):
             cleaned["starts_at"] = cleaned["ends_at"] = None
         elif not cleaned.get("starts_at") and "starts_at" not in self.errors:

@@ -90,6 +90,17 @@ def _lock_application(application: Application) -> tuple[ActivitySession, Applic
     return session, locked
 
 
+def _staff_may_decide(session: ActivitySession, application: Application) -> None:
+    # A lottery's applicants are decided by the recorded draw, not one by one before it.
+    if (
+        session.activity.selection == Activity.Selection.LOTTERY
+        and application.status == Status.APPLIED
+        and not session.draws.filter(sent_at__isnull=False).exists()
+    ):
+        raise ActivityError(_("抽選の活動では、抽選結果を送るまで個別に決められません。"),
+                            code="lottery_pending")  # fmt: skip
+
+
 def _move(application: Application, to: str, *, by, message: str = "") -> Application:
     """The one place an application's status changes: checked, stamped and recorded."""
     current = application.status
@@ -240,6 +251,7 @@ def application_apply(
 def application_accept(*, application: Application, by, message: str = "") -> Application:
     """Staff accept an applicant (or one on the waiting list), if a place is free."""
     session, application = _lock_application(application)
+    _staff_may_decide(session, application)
     was_waitlisted = application.status == Status.WAITLISTED
     if Status.ACCEPTED in TRANSITIONS.get(application.status, set()):
         free = _free_places(session)
@@ -260,6 +272,7 @@ def application_accept(*, application: Application, by, message: str = "") -> Ap
 def application_waitlist(*, application: Application, by, message: str = "") -> Application:
     """Staff put an applicant on the session's waiting list."""
     session, application = _lock_application(application)
+    _staff_may_decide(session, application)
     if not session.waitlist:
         raise ActivityError(_("この回はキャンセル待ちを受け付けていません。"), code="no_waitlist")
     _move(application, Status.WAITLISTED, by=by, message=message)
@@ -270,7 +283,8 @@ def application_waitlist(*, application: Application, by, message: str = "") -> 
 @transaction.atomic
 def application_reject(*, application: Application, by, message: str = "") -> Application:
     """Staff decline an applicant (選考で見送り)."""
-    _session, application = _lock_application(application)
+    session, application = _lock_application(application)
+    _staff_may_decide(session, application)
     _move(application, Status.REJECTED, by=by, message=message)
     application_mail(application=application, kind="rejected", message=message)
     return application

@@ -41,5 +41,6 @@ urlpatterns = [
     path("staff/checkin/<int:pk>/card/<str:token>/", checkin_views.card, name="checkin_card"),
     path("staff/checkin/<int:pk>/walk-in/", checkin_views.walk_in, name="checkin_walk_in"),
     path("staff/checkin/<int:pk>/display/", checkin_views.display, name="checkin_display"),
+    path("staff/checkin/<int:pk>/close/", checkin_views.close, name="checkin_close"),
     path("checkin/<str:token>/", checkin_views.self_checkin, name="self_checkin"),
 ]

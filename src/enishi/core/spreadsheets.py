@@ -1,7 +1,11 @@
 """CSV that Excel opens correctly: UTF-8 with a BOM, and no cell that Excel would run."""
 
 import csv
+import re
 from collections.abc import Iterable, Iterator
+
+# Control characters have no place in a cell, and openpyxl refuses to write them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class _Echo:
@@ -11,8 +15,10 @@ class _Echo:
 
 def safe_cell(value):
     # A cell starting with = + - @ would be run as a formula by Excel (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        value = CONTROL.sub("", value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return "" if value is None else value
 
 

@@ -39,6 +39,8 @@ class Standing:
     next_rank: Rank | None
     attendances_12m: int
     stage: str
+    # A certificate is earned by rising above the ladder's first rank.
+    can_print_certificate: bool = False
 
     @property
     def stage_label(self):
@@ -106,7 +108,8 @@ def _standing(member: Member, ladder: list[Rank]) -> Standing:
     else:
         stage = Stage.REGISTERED
     return Standing(points=points, rank=rank, next_rank=next_rank,
-                    attendances_12m=attendances, stage=stage)  # fmt: skip
+                    attendances_12m=attendances, stage=stage,
+                    can_print_certificate=rank is not None and rank != ladder[0])  # fmt: skip
 
 
 def _ladder(community: Community) -> list[Rank]:

@@ -23,8 +23,7 @@ def certificate(request):
     if member is None or member.status != Member.Status.ACTIVE:
         raise Http404(_("認定証は会員の方が対象です。"))
     standing = member_standing(member=member)
-    first = member.community.ranks.order_by("min_points").first()
-    if standing.rank is None or standing.rank == first:
+    if not standing.can_print_certificate:
         raise Http404(_("認定証は、最初のランクから一つ上がると印刷できます。"))
     pdf = rank_certificate_pdf(member=member, standing=standing)
     return FileResponse(io.BytesIO(pdf), content_type="application/pdf",
