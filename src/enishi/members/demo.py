@@ -22,7 +22,6 @@ from enishi.communities.models import Community, StaffRole, Tag
 from enishi.core.japan import PREFECTURE_NAMES
 from enishi.core.models import User
 from enishi.ledger.models import Engagement, Kind, PointsRule
-from enishi.ledger.services import engagement_record
 from enishi.privacy.models import Consent
 
 from .models import Channel, Gender, Member, MemberTie, MemberUse, Tie, Use
@@ -304,8 +303,8 @@ def _bulk_children(
 def _demo_member(community: Community, user: User, *, joined_at) -> Member:
     """The demo login's own membership, registered the way a person registers, but verified
     (numbered, with its registration in the ledger) `joined_at`, more than a year ago, so that
-    the demo activities they took part in come after it. This is member_activate as of a date."""
-    from .services import _next_member_number, member_register
+    the demo activities they took part in come after it."""
+    from .services import member_activate, member_register
 
     member = member_register(
         community=community,
@@ -324,12 +323,6 @@ def _demo_member(community: Community, user: User, *, joined_at) -> Member:
         },
         newsletter=True,
     )  # fmt: skip
-    member.number = _next_member_number(community)
-    member.status = Member.Status.ACTIVE
-    member.joined_at = joined_at
-    member.created_at = joined_at - timedelta(minutes=12)
-    member.save(update_fields=["number", "status", "joined_at", "created_at", "updated_at"])
-    engagement_record(member=member, kind=Kind.REGISTRATION, source_type="registration",
-                      source_id=member.pk, occurred_at=joined_at)  # fmt: skip
+    Member.objects.filter(pk=member.pk).update(created_at=joined_at - timedelta(minutes=12))
     EmailAddress.objects.filter(user=user, email=user.email).update(verified=True)
-    return member
+    return member_activate(member=member, joined_at=joined_at)

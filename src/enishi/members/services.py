@@ -108,14 +108,15 @@ def _next_member_number(community: Community) -> str:
 
 
 @transaction.atomic
-def member_activate(*, member: Member) -> Member:
-    """Give a verified member their number. Safe to call again."""
+def member_activate(*, member: Member, joined_at=None) -> Member:
+    """Give a verified member their number (joining now, or at `joined_at` for imported or
+    demo members). Safe to call again."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status != Member.Status.PENDING:
         return member
     member.number = _next_member_number(member.community)
     member.status = Member.Status.ACTIVE
-    member.joined_at = timezone.now()
+    member.joined_at = joined_at or timezone.now()
     member.save(update_fields=["number", "status", "joined_at", "updated_at"])
     engagement_record(member=member, kind=Kind.REGISTRATION, source_type="registration",
                       source_id=member.pk, occurred_at=member.joined_at)  # fmt: skip
