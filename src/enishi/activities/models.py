@@ -187,9 +187,11 @@ class ActivitySession(models.Model):
         if self.capacity is None:
             return None
         taken = getattr(self, "taken", None)
-        if taken is None:
-            taken = self.applications.filter(status__in=Application.TAKING_PLACE).count()
-        return max(self.capacity - taken, 0)
+        return max(self.capacity - (self.count_taken() if taken is None else taken), 0)
+
+    def count_taken(self) -> int:
+        """Places held now (accepted, attended or no-show)."""
+        return self.applications.filter(status__in=Application.TAKING_PLACE).count()
 
     def has_started(self, now=None) -> bool:
         return self.starts_at is not None and self.starts_at <= (now or timezone.now())

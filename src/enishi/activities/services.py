@@ -59,6 +59,11 @@ class ActivityError(Exception):
 # --- places ---------------------------------------------------------------------------------
 
 
+def _actor(by):
+    """Who to record as having done it: a signed-in person, or nobody (the system, a command)."""
+    return by if by is not None and by.is_authenticated else None
+
+
 def _lock_session(session_id: int) -> ActivitySession:
     return (
         ActivitySession.objects.select_for_update(of=("self",))
@@ -68,7 +73,7 @@ def _lock_session(session_id: int) -> ActivitySession:
 
 
 def taken_places(session: ActivitySession) -> int:
-    return session.applications.filter(status__in=Application.TAKING_PLACE).count()
+    return session.count_taken()
 
 
 def _free_places(session: ActivitySession) -> int | None:
@@ -124,7 +129,7 @@ def _move(application: Application, to: str, *, by, message: str = "") -> Applic
         application=application,
         from_status=current,
         to_status=to,
-        by=by if by is not None and by.is_authenticated else None,
+        by=_actor(by),
         at=now,
         message=message,
     )
@@ -372,7 +377,7 @@ def application_mark_attended(*, application: Application, by) -> Application:
         points=activity.points_for_attendance,
         occurred_at=session.starts_at or timezone.now(),
         note=activity.title[:200],
-        created_by=by if by is not None and by.is_authenticated else None,
+        created_by=_actor(by),
     )
     return application
 
@@ -426,7 +431,7 @@ def lottery_draw(*, session: ActivitySession, by=None, seed: int | None = None) 
             "waitlisted": rest if session.waitlist else [],
             "rejected": [] if session.waitlist else rest,
         },
-        drawn_by=by if by is not None and by.is_authenticated else None,
+        drawn_by=_actor(by),
     )
 
 
@@ -641,7 +646,7 @@ def activity_duplicate(*, activity: Activity, by=None) -> Activity:
     copy.title = (gettext("%(title)s（コピー）") % {"title": source.title})[:120]
     copy.status = Activity.Status.DRAFT
     copy.created_at = timezone.now()
-    copy.created_by = by if by is not None and by.is_authenticated else None
+    copy.created_by = _actor(by)
     copy.save()
     copy.topics.set(source.topics.all())
     copy.wanted_skills.set(source.wanted_skills.all())

@@ -15,6 +15,7 @@ from enishi.core.markdown import render_markdown
 from enishi.core.requests import client_ip
 from enishi.members.models import Member
 from enishi.members.selectors import member_for_user
+from enishi.members.views import not_member_page
 from enishi.privacy.models import AuditEvent
 from enishi.privacy.services import audit_record
 
@@ -161,11 +162,7 @@ def activity_ics(request, pk: int):
 def my_applications(request):
     member = member_for_user(community=request.community, user=request.user)
     if member is None:
-        return render(
-            request,
-            "members/not_member.html",
-            {"is_staff": is_community_staff(request.user, request.community)},
-        )
+        return not_member_page(request)
     return render(
         request,
         "activities/my_applications.html",

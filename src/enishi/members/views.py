@@ -52,15 +52,20 @@ def _current_member(request) -> Member:
     return member
 
 
+def not_member_page(request):
+    """What a signed-in person without a membership here sees on a member page."""
+    return render(
+        request,
+        "members/not_member.html",
+        {"is_staff": is_community_staff(request.user, request.community)},
+    )
+
+
 @login_required
 def me(request):
     member = member_for_user(community=request.community, user=request.user)
     if member is None:
-        return render(
-            request,
-            "members/not_member.html",
-            {"is_staff": is_community_staff(request.user, request.community)},
-        )
+        return not_member_page(request)
     return render(
         request,
         "members/me.html",
