@@ -74,7 +74,9 @@ class MemberFactory(factory.django.DjangoModelFactory):
             )
 
 
-def staff_user(community: Community, **kwargs) -> User:
+def staff_user(
+    community: Community, role: str = StaffRole.Role.ADMIN, organizer=None, **kwargs
+) -> User:
     user = UserFactory(**kwargs)
-    StaffRole.objects.create(user=user, community=community)
+    StaffRole.objects.create(user=user, community=community, role=role, organizer=organizer)
     return user

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enishi.communities.permissions import staff_required
+from enishi.communities.permissions import Perm, staff_required, visible_activities
 from enishi.core.qr import qr_svg
 from enishi.ledger.selectors import member_standing
 from enishi.members.models import Member
@@ -29,7 +29,7 @@ def _session(request, pk: int) -> ActivitySession:
     return get_object_or_404(
         ActivitySession.objects.select_related("activity__community"),
         pk=pk,
-        activity__community=request.community,
+        activity__in=visible_activities(request),
     )
 
 
@@ -63,7 +63,7 @@ def _last_result(request) -> checkin.CheckinResult | None:
     return checkin.CheckinResult(stored["outcome"], member, application)
 
 
-@staff_required
+@staff_required(Perm.CHECKIN)
 def desk(request, pk: int):
     """The check-in desk: type a number, or scan cards with the phone's camera."""
     session = _session(request, pk)
@@ -91,7 +91,7 @@ def desk(request, pk: int):
     })  # fmt: skip
 
 
-@staff_required
+@staff_required(Perm.CHECKIN)
 def card(request, pk: int, token: str):
     """Where a scanned member card leads while the staff member is at a desk."""
     session = _session(request, pk)
@@ -99,7 +99,7 @@ def card(request, pk: int, token: str):
     return _show_on_desk(request, session, result)
 
 
-@staff_required
+@staff_required(Perm.CHECKIN)
 @require_POST
 def walk_in(request, pk: int):
     session = _session(request, pk)
@@ -111,7 +111,7 @@ def walk_in(request, pk: int):
     return _show_on_desk(request, session, result)
 
 
-@staff_required
+@staff_required(Perm.CHECKIN)
 @require_POST
 def close(request, pk: int):
     """受付を終える: scanned cards no longer check anyone in to this session."""
@@ -120,7 +120,7 @@ def close(request, pk: int):
     return redirect("activities:staff_detail", pk=session.activity_id)
 
 
-@staff_required
+@staff_required(Perm.CHECKIN)
 def display(request, pk: int):
     """The venue screen: a code members scan with their own phones (renewed every 30 s)."""
     session = _session(request, pk)

@@ -148,9 +148,9 @@ def member_live_applications(
     }
 
 
-def staff_activities(*, community: Community, status: str = "") -> QuerySet[Activity]:
-    """A community's activities for the staff list, with their applicants counted."""
-    qs = Activity.objects.filter(community=community)
+def staff_activities(*, activities: QuerySet[Activity], status: str = "") -> QuerySet[Activity]:
+    """Activities for the staff list (already scoped to the staff member), applicants counted."""
+    qs = activities
     if status:
         qs = qs.filter(status=status)
     S = Application.Status
@@ -175,9 +175,9 @@ def staff_activities(*, community: Community, status: str = "") -> QuerySet[Acti
     )
 
 
-def staff_activity(*, community: Community, pk: int) -> Activity:
-    """One of the community's activities for the staff pages; raises DoesNotExist."""
-    return Activity.objects.select_related("organizer", "community").get(community=community, pk=pk)
+def staff_activity(*, activities: QuerySet[Activity], pk: int) -> Activity:
+    """One activity of those the staff member may manage; raises DoesNotExist."""
+    return activities.select_related("organizer", "community").get(pk=pk)
 
 
 def activity_applications(*, activity: Activity) -> QuerySet[Application]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from enishi.communities.permissions import is_community_staff, staff_required
+from enishi.communities.permissions import Perm, has_perm, staff_required, visible_activities
 from enishi.core.markdown import render_markdown
 from enishi.core.requests import client_ip
 from enishi.members.models import Member
@@ -59,7 +59,7 @@ def _public_activity(request, pk: int) -> Activity:
         return selectors.public_activity(
             community=request.community,
             pk=pk,
-            include_drafts=is_community_staff(request.user, request.community),
+            include_drafts=has_perm(request.user, request.community, Perm.ACTIVITIES),
         )
     except Activity.DoesNotExist as error:
         raise Http404 from error
@@ -195,17 +195,17 @@ def my_application_cancel(request, pk: int):
 
 def _staff_activity(request, pk: int) -> Activity:
     try:
-        return selectors.staff_activity(community=request.community, pk=pk)
+        return selectors.staff_activity(activities=visible_activities(request), pk=pk)
     except Activity.DoesNotExist as error:
         raise Http404 from error
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 def staff_activity_list(request):
     status = request.GET.get("status", "")
     if status not in Activity.Status.values:
         status = ""
-    activities = selectors.staff_activities(community=request.community, status=status)
+    activities = selectors.staff_activities(activities=visible_activities(request), status=status)
     page = Paginator(activities, settings.ENISHI_STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -246,17 +246,17 @@ def _activity_form_page(request, activity: Activity):
     )
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 def staff_activity_create(request):
     return _activity_form_page(request, Activity(community=request.community))
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 def staff_activity_edit(request, pk: int):
     return _activity_form_page(request, _staff_activity(request, pk))
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 @require_POST
 def staff_activity_duplicate(request, pk: int):
     copy = services.activity_duplicate(activity=_staff_activity(request, pk), by=request.user)
@@ -264,7 +264,7 @@ def staff_activity_duplicate(request, pk: int):
     return redirect("activities:staff_edit", pk=copy.pk)
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 @require_POST
 def staff_activity_status(request, pk: int):
     activity = _staff_activity(request, pk)
@@ -313,7 +313,7 @@ def _session_panels(activity: Activity) -> list[dict]:
     return panels
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 def staff_activity_detail(request, pk: int, form: DecisionForm | None = None):
     activity = _staff_activity(request, pk)
     return render(
@@ -331,7 +331,7 @@ def staff_activity_detail(request, pk: int, form: DecisionForm | None = None):
     )
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 @require_POST
 def staff_applications_decide(request, pk: int):
     """Bulk decisions (the ticked applicants), or one applicant by the row's own button."""
@@ -360,7 +360,7 @@ STAFF_ACTIONS = {
 }
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 @require_POST
 def staff_application_action(request, pk: int, application_pk: int, action: str):
     """One applicant at a time, by the buttons on their row: a decision (with the message
@@ -382,7 +382,7 @@ def staff_application_action(request, pk: int, application_pk: int, action: str)
     return redirect("activities:staff_detail", pk=activity.pk)
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 @require_POST
 def staff_lottery(request, pk: int):
     """Draw (or draw again) for every session, or send the results of the latest draws."""
@@ -406,7 +406,7 @@ def staff_lottery(request, pk: int):
     return redirect("activities:staff_detail", pk=activity.pk)
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 @require_POST
 def staff_applicants_export(request, pk: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
@@ -436,7 +436,7 @@ def staff_applicants_export(request, pk: int, fmt: str):
     )
 
 
-@staff_required
+@staff_required(Perm.ACTIVITIES)
 def staff_checkin_list(request, pk: int):
     """A printable list of who is coming, per session, to tick at the door."""
     activity = _staff_activity(request, pk)

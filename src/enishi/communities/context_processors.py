@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from .permissions import is_community_staff
+from .permissions import is_community_staff, permissions_of
 
 
 def community(request):
@@ -8,4 +8,6 @@ def community(request):
     return {
         "community": community,
         "is_community_staff": SimpleLazyObject(lambda: is_community_staff(request.user, community)),
+        # The permission names (permissions.Perm values) the signed-in staff member holds here.
+        "staff_perms": SimpleLazyObject(lambda: permissions_of(request.user, community)),
     }

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -99,18 +100,40 @@ class Tag(models.Model):
 
 
 class StaffRole(models.Model):
-    """A login's role in one community's staff."""
+    """A login's role in one community's staff. What each role may do: permissions.py."""
 
     class Role(models.TextChoices):
         ADMIN = "admin", _("コミュニティ管理者")
+        ORGANIZER = "organizer", _("主催団体の職員")
+        VIEWER = "viewer", _("閲覧者（集計のみ）")
+        SHOP = "shop", _("協力店のスタッフ")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles"
     )
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="staff_roles")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.ADMIN)
+    role = models.CharField(_("役割"), max_length=20, choices=Role.choices, default=Role.ADMIN)
+    organizer = models.ForeignKey(
+        Organizer,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="staff_roles",
+        verbose_name=_("主催団体"),
+        help_text=_("主催団体の職員のときだけ選びます。"),
+    )
 
     class Meta:
+        verbose_name = _("職員の役割")
+        verbose_name_plural = _("職員の役割")
         constraints = [
             models.UniqueConstraint(fields=["user", "community"], name="staffrole_unique"),
+            models.CheckConstraint(
+                condition=Q(role="organizer", organizer__isnull=False)
+                | (~Q(role="organizer") & Q(organizer__isnull=True)),
+                name="staffrole_organizer_only_for_organizer_role",
+            ),
         ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()}"

@@ -11,7 +11,7 @@ from enishi.members.selectors import active_member_count
 from . import services
 from .forms import TagFormSet
 from .models import Tag
-from .permissions import staff_required
+from .permissions import Perm, staff_required
 
 USE_DESCRIPTIONS = {
     Use.KNOWLEDGE: _(
@@ -45,7 +45,7 @@ def privacy_policy(request):
     return render(request, "communities/privacy.html")
 
 
-@staff_required
+@staff_required(Perm.CONFIGURE)
 def staff_tags(request, kind: str):
     """Staff edit the topic and skill words members choose from."""
     if kind not in Tag.Kind.values:

@@ -4,11 +4,11 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from enishi.communities.permissions import staff_required
+from enishi.communities.permissions import Perm, staff_required
 from enishi.members.models import Member
 
 
-@staff_required
+@staff_required(Perm.INSIGHTS)
 def staff_home(request):
     """Today's figures for the staff home page, in one query."""
     week_ago = timezone.now() - timedelta(days=7)

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from enishi.communities.permissions import staff_required
+from enishi.communities.permissions import Perm, staff_required
 from enishi.members.models import Member
 from enishi.members.selectors import member_for_user
 
@@ -30,7 +30,7 @@ def certificate(request):
                         filename=f"{member.number}-certificate.pdf")  # fmt: skip
 
 
-@staff_required
+@staff_required(Perm.MEMBERS_MANAGE)
 @require_POST
 def designate_carrier(request, pk: int):
     """Staff mark (or unmark) a member as a 担い手 of the region."""

@@ -47,12 +47,13 @@ FILTERS = {
 }
 
 
-def staff_member_search(*, community: Community, filters: dict) -> QuerySet[Member]:
-    """Members of a community matching the staff list's filters, in the chosen order.
+def staff_member_search(*, members: QuerySet[Member], filters: dict) -> QuerySet[Member]:
+    """Of `members` (those the staff member may see), the ones matching the staff list's
+    filters, in the chosen order.
 
     `filters` is the cleaned data of MemberFilterForm; empty values do not filter.
     """
-    qs = Member.objects.filter(community=community)
+    qs = members
     if q := to_half_width_ascii(filters.get("q") or "").strip():
         compact = "".join(q.split())
         match = Q(search_name__icontains=compact) | Q(nickname__icontains=q)

@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from enishi.activities.checkin_views import card_scanned_at_desk
-from enishi.communities.permissions import is_community_staff, staff_required
+from enishi.communities.permissions import (
+    Perm,
+    has_perm,
+    is_community_staff,
+    staff_required,
+    visible_members,
+)
 from enishi.core.postal import lookup_postal_code
 from enishi.core.qr import qr_svg
 from enishi.core.requests import client_ip
@@ -199,7 +205,7 @@ def card_pdf(request):
 def card_check(request, token: str):
     """Where a member card's QR code leads: says whether the card is valid now. A staff member
     at a check-in desk is sent on to check the member in."""
-    if is_community_staff(request.user, request.community):
+    if has_perm(request.user, request.community, Perm.CHECKIN):
         if response := card_scanned_at_desk(request, token):
             return response
     result = services.card_token_check(token=token)
@@ -211,7 +217,7 @@ def card_check(request, token: str):
             "result": result,
             "standing": member_standing(member=result.member) if result.member else None,
             "can_open_member": result.member is not None
-            and is_community_staff(request.user, result.member.community),
+            and visible_members(request).filter(pk=result.member.pk).exists(),
         },
         status=status,
     )
@@ -231,10 +237,10 @@ def _filtered_members(request):
     form = MemberFilterForm(data, community=request.community)
     form.is_valid()
     filters = getattr(form, "cleaned_data", {})
-    return form, filters, staff_member_search(community=request.community, filters=filters)
+    return form, filters, staff_member_search(members=visible_members(request), filters=filters)
 
 
-@staff_required
+@staff_required(Perm.MEMBERS_VIEW)
 def staff_member_list(request):
     if request.method == "POST":
         request.session[SEARCH_SESSION_KEY] = request.POST.get("q", "")[:100]
@@ -263,14 +269,13 @@ def staff_member_list(request):
     )
 
 
-@staff_required
+@staff_required(Perm.MEMBERS_VIEW)
 def staff_member_detail(request, pk: int):
     member = get_object_or_404(
-        Member.objects.select_related("user", "referred_by").prefetch_related(
+        visible_members(request).select_related("user", "referred_by").prefetch_related(
             "ties", "uses", "topics", "skills"
         ),
         pk=pk,
-        community=request.community,
     )
     audit_record(
         actor=request.user,
@@ -321,7 +326,7 @@ def _export(request, fmt: str):
     )
 
 
-@staff_required
+@staff_required(Perm.MEMBERS_EXPORT)
 @require_POST
 def staff_member_export(request, fmt: str):
     if fmt not in ("csv", "xlsx"):
