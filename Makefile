@@ -29,7 +29,7 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	ENISHI_DEBUG=1 $(BIN)/enishi migrate --no-input -v 0
 	ENISHI_DEBUG=1 $(BIN)/enishi seed_demo --members $(DEMO_MEMBERS)
-	ENISHI_DEBUG=1 scripts/serve.sh $(PORT)
+	ENISHI_DEBUG=1 ENISHI_STAFF_MFA_REQUIRED=0 scripts/serve.sh $(PORT)
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when one is reachable.
 test: install-dev

@@ -2,6 +2,13 @@ import secrets
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.utils import timezone
 
 from enishi.communities.models import Community, StaffRole
@@ -77,6 +84,15 @@ class MemberFactory(factory.django.DjangoModelFactory):
 def staff_user(
     community: Community, role: str = StaffRole.Role.ADMIN, organizer=None, **kwargs
 ) -> User:
+    """A staff login with the given role, its second factor (TOTP) already enrolled."""
     user = UserFactory(**kwargs)
     StaffRole.objects.create(user=user, community=community, role=role, organizer=organizer)
+    user.totp_secret = generate_totp_secret()  # for tests that sign in with a code
+    TOTP.activate(user, user.totp_secret)
     return user
+
+
+def totp_code(user) -> str:
+    """The code the staff member's authenticator app would show now."""
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(user.totp_secret, counter))

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "allauth.usersessions",
     "django_htmx",
     "django_tasks_db",
@@ -86,6 +87,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "enishi.communities.middleware.current_community",
+    "enishi.communities.middleware.staff_idle_timeout",
 ]
 
 ROOT_URLCONF = "enishi.urls"
@@ -180,6 +182,14 @@ ACCOUNT_ADAPTER = "enishi.members.adapter.AccountAdapter"
 ACCOUNT_USER_DISPLAY = "enishi.members.adapter.user_display"
 ACCOUNT_FORMS = {"signup": "enishi.members.forms.JoinForm"}
 ACCOUNT_SIGNUP_REDIRECT_URL = "/me/"
+# Staff reach personal data only with a second factor (communities.permissions): an authenticator
+# app (TOTP) or a passkey / security key (WebAuthn), with recovery codes.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_TOTP_ISSUER = "enishi"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in the demo only
+ENISHI_STAFF_MFA_REQUIRED = env_bool("ENISHI_STAFF_MFA_REQUIRED", True)
+# A staff session ends after this long without a request (members keep the usual two weeks).
+ENISHI_STAFF_IDLE_TIMEOUT = int(os.environ.get("ENISHI_STAFF_IDLE_TIMEOUT", 30 * 60))
 ACCOUNT_RATE_LIMITS = {
     "signup": "10/m/ip,50/h/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -254,6 +264,17 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("ENISHI_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Production serves only HTTPS: http:// is redirected (except the load balancer's /healthz) and
+# browsers are told to remember that for a year (HSTS).
+if env_bool("ENISHI_HTTPS"):
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("ENISHI_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ENISHI_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("ENISHI_HSTS_PRELOAD", False)
+    # Joining the browsers' preload list binds the municipality's whole domain (its other
+    # services too): the domain's owner decides, so not asking for it is not a warning here.
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

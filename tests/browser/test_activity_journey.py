@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from enishi.activities.models import Activity, Application
 from enishi.members.services import card_token_issue
 from tests.activities.factories import QuestionFactory, SessionFactory
-from tests.factories import MemberFactory, staff_user
+from tests.factories import MemberFactory, staff_user, totp_code
 
 from .conftest import axe_violations, format_violations
 from .test_journeys import _log_in
@@ -44,6 +44,10 @@ def test_apply_accept_check_in_and_rank_up(phone, browser, site):
     desk.locator("input[name=login]").fill(staff.email)
     desk.locator("input[name=password]").fill("correct-horse-battery")
     desk.locator("main form").get_by_role("button", name="ログイン").click()
+    # Staff sign in with a second factor: the code from their authenticator app.
+    expect(desk).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+    desk.locator("input[name=code]").fill(totp_code(staff))
+    desk.locator("main form button[type=submit]").first.click()
     expect(desk).to_have_url(re.compile(r"/staff/$"))
     desk.goto(f"{site.url}/staff/activities/{activity.pk}/")
     desk.get_by_role("button", name="参加確定").click()

@@ -284,11 +284,16 @@ def test_login_page_leads_to_join_and_to_the_login_code(client):
     assert client.get("/accounts/signup/")["Location"] == "/join/"
 
 
-def test_staff_land_on_the_staff_home_after_login(client, community):
-    from tests.factories import staff_user
+def test_staff_land_on_the_staff_home_after_login_with_their_second_factor(client, community):
+    from tests.factories import staff_user, totp_code
 
-    staff_user(community, email="kanri@example.jp")
+    staff = staff_user(community, email="kanri@example.jp")
     response = client.post(
         "/accounts/login/", {"login": "kanri@example.jp", "password": "correct-horse-battery"}
     )
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert client.get("/staff/members/").status_code == 302  # not signed in yet
+    response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert response.status_code == 200  # wrong code: asked again
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(staff)})
     assert response["Location"] == "/staff/"

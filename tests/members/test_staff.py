@@ -3,6 +3,7 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -97,7 +98,7 @@ def test_filters_and_sorting(client, staff, community):
 
 def test_member_list_query_count_does_not_grow(client, staff, django_assert_max_num_queries):
     def count_queries():
-        with django_assert_max_num_queries(8) as captured:
+        with django_assert_max_num_queries(9) as captured:
             response = client.get("/staff/members/")
         assert response.status_code == 200
         return len(captured)
@@ -216,8 +217,12 @@ def test_staff_edit_the_topic_list(client, staff, community):
     assert client.get("/staff/tags/nonsense/").status_code == 404
 
 
-def test_superuser_is_staff_everywhere(client, community):
-    client.force_login(UserFactory(is_superuser=True))
+def test_superuser_is_staff_everywhere_once_they_have_a_second_factor(client, community):
+    superuser = UserFactory(is_superuser=True)
+    client.force_login(superuser)
+    expected = "/staff/security/?next=%2Fstaff%2Fmembers%2F"
+    assert client.get("/staff/members/")["Location"] == expected
+    TOTP.activate(superuser, generate_totp_secret())
     assert client.get("/staff/members/").status_code == 200
 
 

@@ -9,9 +9,14 @@ A staff login has one `StaffRole` per community. The role grants a set of permis
 from enum import StrEnum
 from functools import wraps
 
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from .models import Community, StaffRole
 
@@ -79,8 +84,18 @@ def is_community_staff(user, community: Community | None) -> bool:
     return staff_role(user, community) is not None
 
 
+def needs_second_factor(user, permission: Perm) -> bool:
+    """Personal data is out of reach until the login has enrolled a second factor."""
+    return (
+        permission in PERSONAL_DATA
+        and settings.ENISHI_STAFF_MFA_REQUIRED
+        and not is_mfa_enabled(user)
+    )
+
+
 def staff_required(permission: Perm):
-    """Guard a staff view: sign in first, then only staff whose role grants `permission`."""
+    """Guard a staff view: sign in first, then only staff whose role grants `permission`, and
+    for personal data only with a second factor enrolled."""
 
     def decorator(view):
         @wraps(view)
@@ -89,6 +104,9 @@ def staff_required(permission: Perm):
                 return redirect_to_login(request.get_full_path())
             if not has_perm(request.user, request.community, permission):
                 raise PermissionDenied
+            if needs_second_factor(request.user, permission):
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('communities:staff_security')}?{query}")
             request.staff_role = staff_role(request.user, request.community)
             return view(request, *args, **kwargs)
 

@@ -1,7 +1,11 @@
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Max
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -11,7 +15,7 @@ from enishi.members.selectors import active_member_count
 from . import services
 from .forms import TagFormSet
 from .models import Tag
-from .permissions import Perm, staff_required
+from .permissions import Perm, is_community_staff, staff_required
 
 USE_DESCRIPTIONS = {
     Use.KNOWLEDGE: _(
@@ -62,3 +66,29 @@ def staff_tags(request, kind: str):
         messages.success(request, gettext("選択肢を保存しました。"))
         return redirect("communities:staff_tags", kind=kind.value)
     return render(request, "communities/staff_tags.html", {"formset": formset, "kind": kind})
+
+
+@login_required
+def staff_security(request):
+    """A staff member's second factor: whether one is enrolled, and where to enrol it."""
+    if not is_community_staff(request.user, request.community):
+        raise PermissionDenied
+    kinds = set(
+        Authenticator.objects.filter(user=request.user).values_list("type", flat=True)
+    )
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    return render(
+        request,
+        "communities/staff_security.html",
+        {
+            "has_totp": Authenticator.Type.TOTP in kinds,
+            "has_webauthn": Authenticator.Type.WEBAUTHN in kinds,
+            "has_recovery_codes": Authenticator.Type.RECOVERY_CODES in kinds,
+            "enrolled": bool(kinds & {Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN}),
+            "next_url": next_url,
+        },
+    )

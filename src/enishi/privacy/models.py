@@ -1,9 +1,16 @@
+import hashlib
+import json
+from datetime import UTC
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from enishi.communities.models import Community
 from enishi.members.models import Member
+
+# The previous hash of the first row.
+GENESIS_HASH = "0" * 64
 
 
 class Consent(models.Model):
@@ -29,6 +36,28 @@ class Consent(models.Model):
         indexes = [models.Index(fields=["member", "purpose", "-recorded_at"])]
 
 
+def event_hash(event) -> str:
+    """The hash of an audit row: SHA-256 over the previous row's hash and the canonical JSON of
+    every other field. Module-level so the migration that chained the old rows uses it too."""
+    content = json.dumps(
+        {
+            "sequence": event.sequence,
+            "community": event.community_id,
+            "actor": event.actor_id,
+            "action": event.action,
+            "member": event.member_id,
+            "row_count": event.row_count,
+            "detail": event.detail,
+            "ip_address": event.ip_address,
+            "created_at": event.created_at.astimezone(UTC).isoformat(),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(f"{event.previous_hash}\n{content}".encode()).hexdigest()
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("The audit log is append-only.")
@@ -38,19 +67,31 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEvent(models.Model):
-    """Who read or exported personal data, when, and how much. Append-only."""
+    """Who read, exported, changed or erased personal data or roles, when, and how much.
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_events"
-    )
+    Append-only and hash-chained (as byro's log): each row stores the hash of the row before it
+    and a hash over its own content, so an edited or deleted row breaks the chain
+    (`enishi audit verify`). Rows are written only by `privacy.services.audit_record`.
+    """
 
     class Action(models.TextChoices):
         MEMBER_VIEW = "member_view", _("会員詳細の閲覧")
         MEMBER_EXPORT = "member_export", _("会員一覧の書き出し")
         APPLICANT_EXPORT = "applicant_export", _("応募者一覧の書き出し")
         CHECKIN_LIST = "checkin_list", _("受付名簿の表示")
+        ROLE_CHANGE = "role_change", _("職員の役割の変更")
+        MEMBER_ERASE = "member_erase", _("個人情報の消去")
 
+    sequence = models.PositiveBigIntegerField(unique=True)
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")
+    # Empty for what the system does by itself (scheduled erasure).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+    )
     action = models.CharField(max_length=40, choices=Action.choices)
     member = models.ForeignKey(
         Member, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_events"
@@ -58,12 +99,14 @@ class AuditEvent(models.Model):
     row_count = models.PositiveIntegerField(default=0)
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(db_index=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at", "-pk"]
+        ordering = ["-sequence"]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -72,3 +115,15 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+    def compute_hash(self) -> str:
+        return event_hash(self)
+
+
+class AuditChainHead(models.Model):
+    """The newest row of the audit chain (one row). Writers lock it, so rows are chained in
+    order also when two requests write at once; verification compares it with the last row,
+    so deleting the newest rows is noticed too."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS_HASH)

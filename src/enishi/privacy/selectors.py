@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
@@ -5,7 +7,7 @@ from django.utils.translation import pgettext
 from enishi.ledger.selectors import member_standing
 from enishi.members.models import Member
 
-from .models import Consent
+from .models import GENESIS_HASH, AuditChainHead, AuditEvent, Consent
 
 # What 「データをダウンロード」 contains, with the label the CSV shows for each item.
 PERSONAL_DATA_LABELS = {
@@ -142,3 +144,31 @@ def current_consent(*, member: Member, purpose: str) -> bool:
 
 def newsletter_opted_in(*, member: Member) -> bool:
     return current_consent(member=member, purpose=Consent.Purpose.NEWSLETTER_EMAIL)
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    sequence: int
+    problem: str  # "edited", "missing" (a gap before this row), "relinked", "tail_missing"
+
+
+def audit_chain_problems() -> tuple[int, list[ChainProblem]]:
+    """Walk the audit log in order and recompute every hash. Returns how many rows were checked
+    and what is wrong: a row whose content no longer matches its hash (edited), a gap in the
+    numbering (deleted), a row not chained to the one before it, or newest rows missing."""
+    problems: list[ChainProblem] = []
+    previous_hash, expected = GENESIS_HASH, 1
+    checked = 0
+    for event in AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000):
+        checked += 1
+        if event.sequence != expected:
+            problems.append(ChainProblem(event.sequence, "missing"))
+        elif event.previous_hash != previous_hash:
+            problems.append(ChainProblem(event.sequence, "relinked"))
+        if event.compute_hash() != event.hash:
+            problems.append(ChainProblem(event.sequence, "edited"))
+        previous_hash, expected = event.hash, event.sequence + 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.sequence, head.hash) != (expected - 1, previous_hash):
+        problems.append(ChainProblem(head.sequence, "tail_missing"))
+    return checked, problems
