@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "enishi.communities.middleware.current_community",
     "enishi.communities.middleware.staff_idle_timeout",
+    "enishi.privacy.middleware.consent_gate",
 ]
 
 ROOT_URLCONF = "enishi.urls"

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -210,7 +211,12 @@ def staff_activity_list(request):
     return render(
         request,
         "activities/staff_list.html",
-        {"page": page, "status": status, "statuses": Activity.Status.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": Activity.Status.choices,
+            "query": urlencode({"status": status}) if status else "",
+        },
     )
 
 

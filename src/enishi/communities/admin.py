@@ -11,6 +11,8 @@ class RankInline(admin.TabularInline):
 @admin.register(Community)
 class CommunityAdmin(admin.ModelAdmin):
     list_display = ["name", "municipality_name", "member_number_prefix", "domain"]
+    # New policy versions are published on /staff/policies/, which records them.
+    readonly_fields = ["terms_version", "privacy_policy_version"]
     inlines = [RankInline]
 
 

@@ -1,8 +1,9 @@
 """Writes to a community's configuration."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from .models import Community, Tag
+from .models import Community, Organizer, StaffRole, Tag
 
 
 @transaction.atomic
@@ -12,3 +13,80 @@ def tags_save(*, community: Community, kind: str, tags: list[Tag]) -> None:
         tag.community = community
         tag.kind = kind
         tag.save()
+
+
+class StaffRoleError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _audit_role_change(*, staff: StaffRole, by, ip_address, before: str, after: str) -> None:
+    from enishi.privacy.models import AuditEvent
+    from enishi.privacy.services import audit_record
+
+    audit_record(
+        actor=by,
+        community=staff.community,
+        action=AuditEvent.Action.ROLE_CHANGE,
+        ip_address=ip_address,
+        detail={"staff": staff.user.email, "before": before, "after": after},
+    )
+
+
+def _describe(staff: StaffRole | None) -> str:
+    if staff is None:
+        return ""
+    return f"{staff.role}:{staff.organizer.name}" if staff.organizer_id else staff.role
+
+
+def _check_an_admin_remains(community: Community, changing: StaffRole) -> None:
+    if changing.role != StaffRole.Role.ADMIN:
+        return
+    others = community.staff_roles.filter(role=StaffRole.Role.ADMIN).exclude(pk=changing.pk)
+    if not others.exists():
+        raise StaffRoleError(_("コミュニティ管理者が一人もいなくなるため、変更できません。"))
+
+
+@transaction.atomic
+def staff_role_set(
+    *, community: Community, email: str, role: str, organizer: Organizer | None, by, ip_address
+) -> tuple[StaffRole, bool]:
+    """Give a login (made now, when the address has none) a role in the community's staff, or
+    change the role it has. Returns the role and whether a new login was made (it is then sent
+    a link to choose a password). Audited."""
+    from allauth.account.models import EmailAddress
+
+    from enishi.core.models import User
+
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    if role != StaffRole.Role.ORGANIZER:
+        organizer = None
+    elif organizer is None or organizer.community_id != community.pk:
+        raise StaffRoleError(_("主催団体の職員には、主催団体を選んでください。"))
+    user = User.objects.filter(email__iexact=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(username=email, email=email, password=None)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    staff = StaffRole.objects.filter(user=user, community=community).first()
+    before = _describe(staff)
+    if staff is None:
+        staff = StaffRole(user=user, community=community)
+    elif staff.role != role:
+        _check_an_admin_remains(community, staff)
+    staff.role, staff.organizer = role, organizer
+    staff.save()
+    after = _describe(staff)
+    if before != after:
+        _audit_role_change(staff=staff, by=by, ip_address=ip_address, before=before, after=after)
+    return staff, created
+
+
+@transaction.atomic
+def staff_role_remove(*, staff: StaffRole, by, ip_address) -> None:
+    """Take a login's staff role away (the login itself stays). Audited."""
+    Community.objects.select_for_update().get(pk=staff.community_id)
+    _check_an_admin_remains(staff.community, staff)
+    _audit_role_change(staff=staff, by=by, ip_address=ip_address, before=_describe(staff), after="")
+    staff.delete()

@@ -1,20 +1,29 @@
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Max
+from django.db import transaction
+from django.db.models import Exists, Max, OuterRef
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from enishi.core.requests import client_ip
+from enishi.core.tasks import send_email
 from enishi.members.models import Use
 from enishi.members.selectors import active_member_count
 
 from . import services
-from .forms import TagFormSet
-from .models import Tag
+from .forms import StaffRoleForm, TagFormSet
+from .models import StaffRole, Tag
 from .permissions import Perm, is_community_staff, staff_required
 
 USE_DESCRIPTIONS = {
@@ -92,3 +101,85 @@ def staff_security(request):
             "next_url": next_url,
         },
     )
+
+
+def _invite(request, staff) -> None:
+    """Mail a new staff login the link to choose a password (allauth's reset-by-key page)."""
+    user = staff.user
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "community": request.community,
+        "staff": staff,
+        "set_password_url": request.build_absolute_uri(path),
+    }
+    kwargs = {
+        "subject": f"[{request.community.name}] " + gettext("職員アカウントのご案内"),
+        "body": render_to_string("communities/email/staff_invitation.txt", context),
+        "from_email": settings.DEFAULT_FROM_EMAIL,
+        "to": [user.email],
+    }
+    transaction.on_commit(lambda: send_email.enqueue(**kwargs))
+
+
+@staff_required(Perm.STAFF_MANAGE)
+def staff_team(request):
+    """Community admins give, change and take away staff roles; every change is audited."""
+    community = request.community
+    form = StaffRoleForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                staff, created = services.staff_role_set(
+                    community=community,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    organizer=form.cleaned_data["organizer"],
+                    by=request.user,
+                    ip_address=client_ip(request),
+                )
+                if created:
+                    _invite(request, staff)
+        except services.StaffRoleError as error:
+            form.add_error(None, error.message)
+        else:
+            if created:
+                messages.success(
+                    request, gettext("職員を追加し、パスワード設定用のメールを送りました。")
+                )
+            else:
+                messages.success(request, gettext("職員の役割を保存しました。"))
+            return redirect("communities:staff_team")
+    roles = (
+        community.staff_roles.select_related("user", "organizer")
+        .annotate(
+            has_second_factor=Exists(
+                Authenticator.objects.filter(
+                    user=OuterRef("user"),
+                    type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+                )
+            )
+        )
+        .order_by("role", "user__email")
+    )
+    return render(request, "communities/staff_team.html", {"form": form, "roles": roles})
+
+
+@staff_required(Perm.STAFF_MANAGE)
+@require_POST
+def staff_team_remove(request, pk: int):
+    staff = get_object_or_404(StaffRole, pk=pk, community=request.community)
+    try:
+        services.staff_role_remove(staff=staff, by=request.user, ip_address=client_ip(request))
+    except services.StaffRoleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, gettext("%(email)s の職員の役割を外しました。") % {"email": staff.user.email}
+        )
+    return redirect("communities:staff_team")

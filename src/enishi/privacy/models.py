@@ -127,3 +127,42 @@ class AuditChainHead(models.Model):
 
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+
+class PolicyVersion(models.Model):
+    """A published version of a community's terms or privacy policy. The community's current
+    version is `Community.terms_version` / `privacy_policy_version`; both are set only by
+    `privacy.services.policy_publish`, which writes this row in the same transaction."""
+
+    class Document(models.TextChoices):
+        TERMS = "terms", _("利用規約")
+        PRIVACY_POLICY = "privacy_policy", _("プライバシーポリシー")
+
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, related_name="policy_versions"
+    )
+    document = models.CharField(_("文書"), max_length=20, choices=Document.choices)
+    version = models.CharField(_("版"), max_length=20)
+    changes = models.TextField(
+        _("変更点"), max_length=2000, help_text=_("会員に示す、前の版からの変更点の要約。")
+    )
+    requires_consent = models.BooleanField(
+        _("同意を取り直す"),
+        default=True,
+        help_text=_("重要な変更のとき。会員は次のログインで新しい版への同意を求められます。"),
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["community", "document", "-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "document", "version"], name="policyversion_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_document_display()} {self.version}"

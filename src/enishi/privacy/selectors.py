@@ -1,13 +1,15 @@
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
+from enishi.core.text import to_half_width_ascii
 from enishi.ledger.selectors import member_standing
 from enishi.members.models import Member
 
-from .models import GENESIS_HASH, AuditChainHead, AuditEvent, Consent
+from .models import GENESIS_HASH, AuditChainHead, AuditEvent, Consent, PolicyVersion
 
 # What 「データをダウンロード」 contains, with the label the CSV shows for each item.
 PERSONAL_DATA_LABELS = {
@@ -172,3 +174,38 @@ def audit_chain_problems() -> tuple[int, list[ChainProblem]]:
     if head is not None and (head.sequence, head.hash) != (expected - 1, previous_hash):
         problems.append(ChainProblem(head.sequence, "tail_missing"))
     return checked, problems
+
+
+def audit_events(*, community, filters: dict):
+    """The community's audit log, newest first, narrowed by the staff page's filters."""
+    events = AuditEvent.objects.filter(community=community).select_related("actor", "member")
+    if action := filters.get("action"):
+        events = events.filter(action=action)
+    if actor := filters.get("actor"):
+        events = events.filter(actor__email__icontains=actor)
+    if number := to_half_width_ascii(filters.get("member") or "").strip():
+        events = events.filter(member__number__iexact=number)
+    if since := filters.get("since"):
+        events = events.filter(created_at__date__gte=since)
+    if until := filters.get("until"):
+        events = events.filter(created_at__date__lte=until)
+    return events.order_by("-sequence")
+
+
+def policies_needing_consent(*, member: Member) -> list[PolicyVersion]:
+    """The community's current policy versions that ask for consent and that the member has not
+    agreed to (they agreed to an older version, or never)."""
+    community = member.community
+    current = {
+        PolicyVersion.Document.TERMS: community.terms_version,
+        PolicyVersion.Document.PRIVACY_POLICY: community.privacy_policy_version,
+    }
+    is_current = Q()
+    for document, version in current.items():
+        is_current |= Q(document=document, version=version)
+    needing = community.policy_versions.filter(is_current, requires_consent=True)
+    agreed = {
+        (c.purpose, c.version)
+        for c in member.consents.filter(purpose__in=list(current), granted=True)
+    }
+    return [p for p in needing if (p.document, p.version) not in agreed]

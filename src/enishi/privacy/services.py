@@ -1,12 +1,13 @@
-"""Writes to the privacy records: the audit log."""
+"""Writes to the privacy records: the audit log, policy versions and consents to them."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from enishi.communities.models import Community
 from enishi.members.models import Member
 
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditEvent, Consent, PolicyVersion
 
 
 @transaction.atomic
@@ -42,3 +43,49 @@ def audit_record(
     head.sequence, head.hash = event.sequence, event.hash
     head.save(update_fields=["sequence", "hash"])
     return event
+
+
+class PolicyError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+# PolicyVersion.Document → the Community field holding the current version.
+CURRENT_VERSION_FIELD = {
+    PolicyVersion.Document.TERMS: "terms_version",
+    PolicyVersion.Document.PRIVACY_POLICY: "privacy_policy_version",
+}
+
+
+@transaction.atomic
+def policy_publish(
+    *, community: Community, document: str, version: str, changes: str, requires_consent: bool, by
+) -> PolicyVersion:
+    """Publish a new version of the terms or the privacy policy: it becomes the community's
+    current version at once; with `requires_consent`, members are asked at their next login."""
+    community = Community.objects.select_for_update().get(pk=community.pk)
+    if community.policy_versions.filter(document=document, version=version).exists():
+        raise PolicyError(_("この版はすでに公開されています。新しい版番号を付けてください。"))
+    published = PolicyVersion.objects.create(
+        community=community,
+        document=document,
+        version=version,
+        changes=changes,
+        requires_consent=requires_consent,
+        published_by=by,
+    )
+    setattr(community, CURRENT_VERSION_FIELD[document], version)
+    community.save(update_fields=[CURRENT_VERSION_FIELD[document]])
+    return published
+
+
+@transaction.atomic
+def policy_consent_record(*, member: Member, policies: list[PolicyVersion]) -> None:
+    """The member agreed to these policy versions (asked after a change, at sign-in)."""
+    Consent.objects.bulk_create(
+        Consent(
+            member=member, purpose=p.document, granted=True, version=p.version, source="reconsent"
+        )
+        for p in policies
+    )
