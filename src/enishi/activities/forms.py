@@ -148,10 +148,13 @@ class ActivityForm(forms.ModelForm):
             "place_name": _("例：伊賀市役所 本庁舎、東京駅 八重洲中央口"),
         }
 
-    def __init__(self, *args, community: Community, **kwargs):
+    def __init__(self, *args, community: Community, organizers=None, **kwargs):
+        """`organizers`: those the staff member may run activities for (default: all)."""
         super().__init__(*args, **kwargs)
         self.community = community
-        self.fields["organizer"].queryset = community.organizers.all()
+        self.fields["organizer"].queryset = (
+            community.organizers.all() if organizers is None else organizers
+        )
         self.fields["city"].choices = [("", _("選択してください")), *Activity.City.choices]
         self.fields["use"].choices = [("", _("選択してください")), *Use.choices]
         for field, kind in (("topics", Tag.Kind.TOPIC), ("wanted_skills", Tag.Kind.SKILL)):

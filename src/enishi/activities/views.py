@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from enishi.communities.permissions import Perm, has_perm, staff_required, visible_activities
+from enishi.communities.permissions import (
+    Perm,
+    has_perm,
+    staff_required,
+    visible_activities,
+    visible_organizers,
+)
 from enishi.core.markdown import render_markdown
 from enishi.core.requests import client_ip
 from enishi.members.models import Member
@@ -123,6 +129,8 @@ APPLIED_MESSAGES = {
 def activity_apply(request, pk: int):
     activity = _public_activity(request, pk)
     member = member_for_user(community=request.community, user=request.user)
+    if member is None:
+        return not_member_page(request)
     try:
         services.application_check_member(member=member)
     except ActivityError as error:
@@ -222,7 +230,12 @@ def staff_activity_list(request):
 
 def _activity_form_page(request, activity: Activity):
     data = request.POST if request.method == "POST" else None
-    form = ActivityForm(data, instance=activity, community=request.community)
+    form = ActivityForm(
+        data,
+        instance=activity,
+        community=request.community,
+        organizers=visible_organizers(request),
+    )
     sessions = SessionFormSet(data, instance=activity, prefix="sessions")
     questions = QuestionFormSet(data, instance=activity, prefix="questions")
     valid = data is not None and all([form.is_valid(), sessions.is_valid(), questions.is_valid()])

@@ -116,12 +116,15 @@ def staff_required(permission: Perm):
     return decorator
 
 
-def organizer_scope(request):
-    """The organizer an organizer's staff member works for; None for roles that see everything."""
+def visible_organizers(request) -> QuerySet:
+    """The organizers this staff member may run activities for."""
     role = staff_role(request.user, request.community)
-    if role is not None and role.role == Role.ORGANIZER:
-        return role.organizer
-    return None
+    organizers = request.community.organizers.all()
+    if role is None:
+        return organizers.none()
+    if role.role == Role.ORGANIZER:
+        return organizers.filter(pk=role.organizer_id)
+    return organizers
 
 
 def visible_activities(request, queryset: QuerySet | None = None) -> QuerySet:

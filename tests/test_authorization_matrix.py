@@ -1,0 +1,208 @@
+"""Every URL × every kind of visitor: who gets through and who is refused.
+
+A new URL fails `test_every_url_has_an_entry` until it is added to MATRIX with the roles that
+may use it. "Refused" means sent to sign in, 403, 404 (an object that is not theirs is not
+found), or the "not a member here" page; anything else counts as getting through.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from enishi.activities import checkin, services
+from enishi.activities.models import Activity
+from enishi.communities.models import Organizer, StaffRole
+from enishi.ledger.services import engagement_record
+from enishi.members.models import Use
+from enishi.members.services import card_token_issue
+from tests.activities.factories import SessionFactory
+from tests.factories import CommunityFactory, MemberFactory, UserFactory, staff_user
+
+ROLES = [
+    "anonymous",
+    "member",  # an active member here, who applied to organizer A's activity
+    "outsider",  # a member of another community only
+    "other_admin",  # the administrator of another community
+    "admin",
+    "organizer_a",  # staff of organizer A, who runs the activity
+    "organizer_b",  # staff of organizer B
+    "viewer",
+    "shop",
+]
+EVERYONE = set(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+MEMBER = {"member"}
+ADMIN = {"admin"}
+ACTIVITY_STAFF = {"admin", "organizer_a"}  # the activity belongs to organizer A
+ANY_ACTIVITY_STAFF = {"admin", "organizer_a", "organizer_b"}
+FIGURES = {"admin", "organizer_a", "organizer_b", "viewer"}
+STAFF = {"admin", "organizer_a", "organizer_b", "viewer", "shop"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str  # formatted with the world's ids
+    allowed: frozenset
+    method: str = "get"
+    data: tuple = ()  # a POST's fields, formatted with the world's ids too
+
+
+def E(path, allowed, method="get", **data):
+    return Entry(path, frozenset(allowed), method, tuple(data.items()))
+
+
+MATRIX = {
+    "home": E("/", EVERYONE),
+    "terms": E("/terms/", EVERYONE),
+    "privacy": E("/privacy/", EVERYONE),
+    "join": E("/join/", EVERYONE),
+    "healthz": E("/healthz", EVERYONE),
+    "postal_query": E("/postal/?postal_code=5180873", EVERYONE),
+    "postal": E("/postal/5180873", EVERYONE),
+    "members:me": E("/me/", MEMBER),
+    "members:profile": E("/me/profile/", MEMBER),
+    "members:mail": E("/me/mail/", MEMBER),
+    "members:data_json": E("/me/data.json", MEMBER),
+    "members:data_csv": E("/me/data.csv", MEMBER),
+    "members:withdraw": E("/me/withdraw/", MEMBER),
+    "members:card": E("/me/card/", MEMBER),
+    "members:card_pdf": E("/me/card.pdf", MEMBER),
+    "members:card_check": E("/card/{card_token}/", EVERYONE),
+    "members:staff_list": E("/staff/members/", ANY_ACTIVITY_STAFF),
+    "members:staff_detail": E("/staff/members/{member}/", ACTIVITY_STAFF),
+    "members:staff_export": E("/staff/members/export.csv", ANY_ACTIVITY_STAFF, "post"),
+    "ledger:certificate": E("/me/certificate.pdf", MEMBER),
+    "ledger:designate_carrier": E("/staff/members/{member}/carrier/", ADMIN, "post"),
+    "activities:list": E("/activities/", EVERYONE),
+    "activities:detail": E("/activities/{activity}/", EVERYONE),
+    "activities:apply": E("/activities/{activity}/apply/", MEMBER, "post", session="{session}"),
+    "activities:ics": E("/activities/{activity}.ics", EVERYONE),
+    "activities:my_applications": E("/me/applications/", MEMBER),
+    "activities:cancel": E("/me/applications/{application}/cancel/", MEMBER, "post"),
+    "activities:staff_list": E("/staff/activities/", ANY_ACTIVITY_STAFF),
+    "activities:staff_create": E("/staff/activities/new/", ANY_ACTIVITY_STAFF),
+    "activities:staff_detail": E("/staff/activities/{activity}/", ACTIVITY_STAFF),
+    "activities:staff_edit": E("/staff/activities/{activity}/edit/", ACTIVITY_STAFF),
+    "activities:staff_duplicate": E(
+        "/staff/activities/{activity}/duplicate/", ACTIVITY_STAFF, "post"
+    ),
+    "activities:staff_status": E(
+        "/staff/activities/{activity}/status/", ACTIVITY_STAFF, "post", status="closed"
+    ),
+    "activities:decide": E("/staff/activities/{activity}/decide/", ACTIVITY_STAFF, "post"),
+    "activities:application_action": E(
+        "/staff/activities/{activity}/applications/{application}/accept/", ACTIVITY_STAFF, "post"
+    ),
+    "activities:lottery": E(
+        "/staff/activities/{lottery_activity}/lottery/", ACTIVITY_STAFF, "post", action="draw"
+    ),
+    "activities:export": E("/staff/activities/{activity}/export.csv", ACTIVITY_STAFF, "post"),
+    "activities:checkin_list": E("/staff/activities/{activity}/checkin-list/", ACTIVITY_STAFF),
+    "activities:checkin_desk": E("/staff/checkin/{session}/", ACTIVITY_STAFF),
+    "activities:checkin_card": E("/staff/checkin/{session}/card/{card_token}/", ACTIVITY_STAFF),
+    "activities:checkin_walk_in": E(
+        "/staff/checkin/{session}/walk-in/", ACTIVITY_STAFF, "post", member="{member}"
+    ),
+    "activities:checkin_display": E("/staff/checkin/{session}/display/", ACTIVITY_STAFF),
+    "activities:checkin_close": E("/staff/checkin/{session}/close/", ACTIVITY_STAFF, "post"),
+    "activities:self_checkin": E("/checkin/{self_checkin_token}/", MEMBER),
+    "privacy:staff_audit": E("/staff/audit/", ADMIN),
+    "privacy:staff_policies": E("/staff/policies/", ADMIN),
+    "privacy:consent": E("/me/consent/", SIGNED_IN),
+    "staff_home": E("/staff/", FIGURES),
+    "communities:staff_tags": E("/staff/tags/topic/", ADMIN),
+    "communities:staff_security": E("/staff/security/", STAFF),
+    "communities:staff_team": E("/staff/team/", ADMIN),
+    "communities:staff_team_remove": E("/staff/team/{viewer_role}/remove/", ADMIN, "post"),
+}
+
+# Django's admin (superusers only) and allauth's own account pages are theirs to guard.
+NOT_OURS = ("admin/", "accounts/")
+
+
+def url_names(patterns=None, prefix="", namespace=None):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(NOT_OURS):
+            continue
+        if isinstance(pattern, URLResolver):
+            yield from url_names(pattern.url_patterns, route, pattern.namespace or namespace)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}:" if namespace else "") + (pattern.name or route)
+
+
+def test_every_url_has_an_entry():
+    assert set(url_names()) == set(MATRIX)
+
+
+@pytest.fixture
+def world(community):
+    organizer_a = Organizer.objects.create(community=community, name="伊賀市 観光戦略課")
+    organizer_b = Organizer.objects.create(community=community, name="NPO 伊賀の里")
+    session = SessionFactory(activity__organizer=organizer_a, activity__community=community)
+    lottery = SessionFactory(
+        activity__organizer=organizer_a, activity__selection=Activity.Selection.LOTTERY
+    )
+    member = MemberFactory(community=community)
+    application = services.application_apply(session=session, member=member)
+    # Enough points for the certificate.
+    engagement_record(member=member, kind=Use.LOCAL_ACTIVITY, points=60)
+    other = CommunityFactory()
+    viewer = staff_user(community, role=StaffRole.Role.VIEWER)
+    users = {
+        "anonymous": None,
+        "member": member.user,
+        "outsider": MemberFactory(community=other).user,
+        "other_admin": staff_user(other),
+        "admin": staff_user(community),
+        "organizer_a": staff_user(community, role="organizer", organizer=organizer_a),
+        "organizer_b": staff_user(community, role="organizer", organizer=organizer_b),
+        "viewer": viewer,
+        "shop": staff_user(community, role=StaffRole.Role.SHOP),
+    }
+    ids = {
+        "member": member.pk,
+        "activity": session.activity_id,
+        "lottery_activity": lottery.activity_id,
+        "session": session.pk,
+        "application": application.pk,
+        "card_token": card_token_issue(member=member),
+        "self_checkin_token": checkin.self_checkin_token(session=session),
+        "viewer_role": viewer.staff_roles.get().pk,
+    }
+    return users, ids
+
+
+def refused(response) -> bool:
+    if response.status_code in (403, 404):
+        return True
+    if response.status_code == 302:
+        return response["Location"].startswith(("/accounts/login/", "/staff/security/"))
+    templates = {t.name for t in response.templates or []}
+    return "members/not_member.html" in templates
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_who_gets_through(client, world, name):
+    users, ids = world
+    entry = MATRIX[name]
+    path = entry.path.format(**ids)
+    outcomes = {}
+    for role in ROLES:
+        client.logout()
+        if users[role] is not None:
+            client.force_login(users[role])
+        data = {key: value.format(**ids) for key, value in entry.data}
+        response = getattr(client, entry.method)(path, data)
+        outcomes[role] = not refused(response)
+        if role == "anonymous" and role not in entry.allowed:
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert {role for role, through in outcomes.items() if through} == entry.allowed
+
+
+@pytest.mark.django_db
+def test_a_signed_in_person_without_a_role_is_not_staff(client, community):
+    client.force_login(UserFactory())
+    assert client.get("/staff/").status_code == 403
