@@ -91,8 +91,23 @@ def member_register(
         for purpose, granted, version in answers
     )
     if EmailAddress.objects.filter(user=user, verified=True).exists():
-        member_activate(member=member)
+        member = member_activate(member=member)
     return member
+
+
+@transaction.atomic
+def member_join(
+    *, community: Community, user, profile: dict, referral_code: str = "", newsletter: bool
+) -> Member | None:
+    """A login that already exists (a member of another community here, or staff) joins
+    `community`: no second account. Active at once when its address is verified. None when
+    the login already has a membership of this community."""
+    # One at a time per community, as sign-ups are, so a double tap cannot add two rows.
+    Community.objects.select_for_update().get(pk=community.pk)
+    if Member.objects.filter(community=community, user=user).exists():
+        return None
+    return member_register(community=community, user=user, profile=profile,
+                           referral_code=referral_code, newsletter=newsletter)  # fmt: skip
 
 
 def _next_member_number(community: Community) -> str:
