@@ -2,13 +2,14 @@
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -17,6 +18,7 @@ from enishi.core.postal import lookup_postal_code
 from enishi.ledger.models import Kind
 from enishi.ledger.services import engagement_record
 from enishi.privacy.models import Consent
+from enishi.privacy.services import audit_record
 
 from .models import Member, MemberTie, MemberUse
 
@@ -192,6 +194,14 @@ def member_withdraw(*, member: Member) -> Member:
         return member
     user = member.user
     closes_login = withdrawal_closes_login(member=member)
+    _erase_member(member, source="withdrawal")
+    if closes_login:
+        _close_login(user)
+    return member
+
+
+def _erase_member(member: Member, *, source: str) -> None:
+    """Withdrawal's erasure: personal data gone, statistics kept, the membership ended."""
     for field in ERASED_ON_WITHDRAWAL:
         setattr(member, field, "")
     member.birth_year = None
@@ -207,11 +217,57 @@ def member_withdraw(*, member: Member) -> Member:
         purpose=Consent.Purpose.NEWSLETTER_EMAIL,
         granted=False,
         version=member.community.privacy_policy_version,
-        source="withdrawal",
+        source=source,
     )
-    if closes_login:
+
+
+# The audit action of an erasure by the retention rule. Not (yet) one of AuditEvent.Action's
+# choices: that model belongs to the security work, which adds the choice with its migration.
+AUDIT_UNVERIFIED_ERASED = "unverified_erased"
+
+
+def unverified_expired(*, now=None) -> QuerySet[Member]:
+    """Sign-ups whose email address was never verified, older than the retention period."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ENISHI_RETENTION_UNVERIFIED_DAYS)
+    verified = EmailAddress.objects.filter(user=OuterRef("user"), verified=True)
+    return (
+        Member.objects.filter(status=Member.Status.PENDING, created_at__lt=cutoff)
+        .exclude(Exists(verified))
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def member_erase_unverified(*, member: Member, actor) -> bool:
+    """Erase a sign-up whose address was never verified, as withdrawal erases (statistics
+    stay, never counted as a member: it has no number nor join date), and delete its login
+    unless another membership or a staff role still uses it. Written to the audit log.
+    False when it no longer qualifies (verified meanwhile, or already gone)."""
+    member = Member.objects.select_for_update().filter(pk=member.pk).first()
+    if member is None or not unverified_expired().filter(pk=member.pk).exists():
+        return False
+    user = member.user
+    created_at = member.created_at
+    deletes_login = withdrawal_closes_login(member=member)
+    _erase_member(member, source="retention")
+    if deletes_login:
         _close_login(user)
-    return member
+        user.delete()
+    audit_record(
+        actor=actor,
+        community=member.community,
+        action=AUDIT_UNVERIFIED_ERASED,
+        member=member,
+        row_count=1,
+        ip_address=None,
+        detail={
+            "reason": "email_not_verified",
+            "retention_days": settings.ENISHI_RETENTION_UNVERIFIED_DAYS,
+            "registered_at": created_at.isoformat(),
+            "login_deleted": deletes_login,
+        },
+    )
+    return True
 
 
 def _close_login(user) -> None:
