@@ -88,7 +88,7 @@ def test_old_unverified_sign_ups_are_erased_recent_and_verified_ones_kept(signup
     assert event.actor.username == SYSTEM_USERNAME and not event.actor.is_active
     assert not event.actor.has_usable_password()
     assert event.detail["reason"] == "email_not_verified"
-    assert event.detail["retention_days"] == 30 and event.detail["login_deleted"] is True
+    assert event.detail["retention_days"] == 30 and event.detail["login"] == "deleted"
 
 
 def test_the_staff_home_does_not_count_them_as_withdrawals(signups, client, community):
@@ -137,4 +137,17 @@ def test_a_login_still_used_elsewhere_is_kept(community, clock):
     assert stale.status == Member.Status.WITHDRAWN and stale.user is None
     assert staff.is_active and staff.email == "staff@example.jp"
     event = AuditEvent.objects.get(action=AUDIT_UNVERIFIED_ERASED)
-    assert event.detail["login_deleted"] is False
+    assert event.detail["login"] == "kept"
+
+
+def test_a_login_named_in_the_audit_log_is_closed_instead_of_deleted(community, clock):
+    former_staff = UserFactory(verified=False, email="former@example.jp")
+    AuditEvent.objects.create(community=community, actor=former_staff, action="member_view")
+    MemberFactory(user=former_staff, status=Member.Status.PENDING, number=None,
+                  joined_at=None, created_at=NOW - timedelta(days=40))  # fmt: skip
+    assert "1 件消去しました" in run()
+    former_staff.refresh_from_db()
+    assert not former_staff.is_active and former_staff.email == ""
+    assert not former_staff.has_usable_password()
+    event = AuditEvent.objects.get(action=AUDIT_UNVERIFIED_ERASED)
+    assert event.detail["login"] == "closed"

@@ -9,7 +9,7 @@ from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, ProtectedError, QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -241,18 +241,23 @@ def unverified_expired(*, now=None) -> QuerySet[Member]:
 def member_erase_unverified(*, member: Member, actor) -> bool:
     """Erase a sign-up whose address was never verified, as withdrawal erases (statistics
     stay, never counted as a member: it has no number nor join date), and delete its login
-    unless another membership or a staff role still uses it. Written to the audit log.
+    unless another membership or a staff role still uses it (or a record that must stay
+    names it: then it is closed as withdrawal closes it). Written to the audit log.
     False when it no longer qualifies (verified meanwhile, or already gone)."""
     member = Member.objects.select_for_update().filter(pk=member.pk).first()
     if member is None or not unverified_expired().filter(pk=member.pk).exists():
         return False
     user = member.user
     created_at = member.created_at
-    deletes_login = withdrawal_closes_login(member=member)
+    login = "closed" if withdrawal_closes_login(member=member) else "kept"
     _erase_member(member, source="retention")
-    if deletes_login:
+    if login == "closed":
         _close_login(user)
-        user.delete()
+        try:
+            user.delete()
+            login = "deleted"
+        except ProtectedError:
+            pass  # named in records that must stay (e.g. the audit log): closed, kept
     audit_record(
         actor=actor,
         community=member.community,
@@ -264,7 +269,7 @@ def member_erase_unverified(*, member: Member, actor) -> bool:
             "reason": "email_not_verified",
             "retention_days": settings.ENISHI_RETENTION_UNVERIFIED_DAYS,
             "registered_at": created_at.isoformat(),
-            "login_deleted": deletes_login,
+            "login": login,
         },
     )
     return True
