@@ -296,6 +296,9 @@ SECURE_CSP = {
 ENISHI_CARD_SCREEN_TOKEN_MAX_AGE = 15 * 60
 ENISHI_CARD_PRINT_TOKEN_MAX_AGE = 400 * 24 * 3600
 ENISHI_STAFF_PAGE_SIZE = 50
+# Sign-ups whose email address was never verified are erased after this many days
+# (`enishi erase_expired`, run daily).
+ENISHI_RETENTION_UNVERIFIED_DAYS = int(os.environ.get("ENISHI_RETENTION_UNVERIFIED_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,3 @@
-from allauth.account.views import SignupView
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -12,7 +11,7 @@ urlpatterns = [
     path("", community_views.home, name="home"),
     path("terms/", community_views.terms, name="terms"),
     path("privacy/", community_views.privacy_policy, name="privacy"),
-    path("join/", SignupView.as_view(), name="join"),
+    path("join/", member_views.join, name="join"),
     path("healthz", core_views.healthz, name="healthz"),
     path("postal/", member_views.postal_lookup, name="postal_query"),
     path("postal/<str:code>", member_views.postal_lookup, name="postal"),

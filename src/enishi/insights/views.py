@@ -17,6 +17,9 @@ def staff_home(request):
         verified=Count("pk", filter=Q(status=Member.Status.ACTIVE)),
         new_this_week=Count("pk", filter=Q(status=Member.Status.ACTIVE, joined_at__gte=week_ago)),
         unverified=Count("pk", filter=Q(status=Member.Status.PENDING)),
-        withdrawn=Count("pk", filter=Q(status=Member.Status.WITHDRAWN)),
+        # Sign-ups erased unverified (no join date) were never members: not withdrawals.
+        withdrawn=Count(
+            "pk", filter=Q(status=Member.Status.WITHDRAWN, joined_at__isnull=False)
+        ),
     )
     return render(request, "insights/staff_home.html", {"figures": figures})

@@ -214,9 +214,8 @@ class ProfileFields(AddressFields):
         return {name: self.cleaned_data[name] for name in PROFILE_FIELDS}
 
 
-class JoinForm(ProfileFields, SignupForm):
-    """Registration at /join/: the account (email, password or a login code later) and the
-    profile in one form, saved together or not at all."""
+class MembershipFields(ProfileFields):
+    """What joining a community asks besides the profile: consents and a referral code."""
 
     agree_terms = forms.BooleanField(
         label=_("利用規約とプライバシーポリシーに同意します"),
@@ -228,6 +227,22 @@ class JoinForm(ProfileFields, SignupForm):
     referral_code = forms.CharField(
         label=_("紹介コード（お持ちの方）"), max_length=12, required=False
     )
+
+    def clean_referral_code(self):
+        code = self.cleaned_data["referral_code"].strip().upper()
+        if (
+            code
+            and not Member.objects.filter(
+                community=self.community, referral_code=code, status=Member.Status.ACTIVE
+            ).exists()
+        ):
+            raise forms.ValidationError(_("この紹介コードは見つかりませんでした。"))
+        return code
+
+
+class JoinForm(MembershipFields, SignupForm):
+    """Registration at /join/: the account (email, password or a login code later) and the
+    profile in one form, saved together or not at all."""
 
     field_order = [
         "email",
@@ -245,17 +260,6 @@ class JoinForm(ProfileFields, SignupForm):
             "10文字以上。空欄にすると、ログインのたびにメールで届くコードを使います。"
         )
         self.fields["email"].label = _("メールアドレス")
-
-    def clean_referral_code(self):
-        code = self.cleaned_data["referral_code"].strip().upper()
-        if (
-            code
-            and not Member.objects.filter(
-                community=self.community, referral_code=code, status=Member.Status.ACTIVE
-            ).exists()
-        ):
-            raise forms.ValidationError(_("この紹介コードは見つかりませんでした。"))
-        return code
 
     def try_save(self, request):
         """Create the account, or answer as if it were created when the address is taken."""
@@ -283,6 +287,15 @@ class JoinForm(ProfileFields, SignupForm):
             referral_code=self.cleaned_data["referral_code"],
             newsletter=self.cleaned_data["newsletter"],
         )
+
+
+class MembershipForm(MembershipFields):
+    """/join/ for someone already signed in (a member of another community of this
+    deployment): the same login, so only the profile and the consents."""
+
+    def __init__(self, *args, community: Community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_profile(community)
 
 
 class ProfileForm(ProfileFields):

@@ -2,13 +2,14 @@
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, ProtectedError, QuerySet
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -17,6 +18,8 @@ from enishi.core.postal import lookup_postal_code
 from enishi.ledger.models import Kind
 from enishi.ledger.services import engagement_record
 from enishi.privacy.models import Consent
+from enishi.privacy.models import AuditEvent
+from enishi.privacy.services import audit_record
 
 from .models import Member, MemberTie, MemberUse
 
@@ -91,8 +94,23 @@ def member_register(
         for purpose, granted, version in answers
     )
     if EmailAddress.objects.filter(user=user, verified=True).exists():
-        member_activate(member=member)
+        member = member_activate(member=member)
     return member
+
+
+@transaction.atomic
+def member_join(
+    *, community: Community, user, profile: dict, referral_code: str = "", newsletter: bool
+) -> Member | None:
+    """A login that already exists (a member of another community here, or staff) joins
+    `community`: no second account. Active at once when its address is verified. None when
+    the login already has a membership of this community."""
+    # One at a time per community, as sign-ups are, so a double tap cannot add two rows.
+    Community.objects.select_for_update().get(pk=community.pk)
+    if Member.objects.filter(community=community, user=user).exists():
+        return None
+    return member_register(community=community, user=user, profile=profile,
+                           referral_code=referral_code, newsletter=newsletter)  # fmt: skip
 
 
 def _next_member_number(community: Community) -> str:
@@ -177,6 +195,14 @@ def member_withdraw(*, member: Member) -> Member:
         return member
     user = member.user
     closes_login = withdrawal_closes_login(member=member)
+    _erase_member(member, source="withdrawal")
+    if closes_login:
+        _close_login(user)
+    return member
+
+
+def _erase_member(member: Member, *, source: str) -> None:
+    """Withdrawal's erasure: personal data gone, statistics kept, the membership ended."""
     for field in ERASED_ON_WITHDRAWAL:
         setattr(member, field, "")
     member.birth_year = None
@@ -192,11 +218,58 @@ def member_withdraw(*, member: Member) -> Member:
         purpose=Consent.Purpose.NEWSLETTER_EMAIL,
         granted=False,
         version=member.community.privacy_policy_version,
-        source="withdrawal",
+        source=source,
     )
-    if closes_login:
+
+
+def unverified_expired(*, now=None) -> QuerySet[Member]:
+    """Sign-ups whose email address was never verified, older than the retention period."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ENISHI_RETENTION_UNVERIFIED_DAYS)
+    verified = EmailAddress.objects.filter(user=OuterRef("user"), verified=True)
+    return (
+        Member.objects.filter(status=Member.Status.PENDING, created_at__lt=cutoff)
+        .exclude(Exists(verified))
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def member_erase_unverified(*, member: Member, actor=None) -> bool:
+    """Erase a sign-up whose address was never verified, as withdrawal erases (statistics
+    stay, never counted as a member: it has no number nor join date), and delete its login
+    unless another membership or a staff role still uses it (or a record that must stay
+    names it: then it is closed as withdrawal closes it). Written to the audit log, by `actor`
+    (None: the scheduled job).
+    False when it no longer qualifies (verified meanwhile, or already gone)."""
+    member = Member.objects.select_for_update().filter(pk=member.pk).first()
+    if member is None or not unverified_expired().filter(pk=member.pk).exists():
+        return False
+    user = member.user
+    created_at = member.created_at
+    login = "closed" if withdrawal_closes_login(member=member) else "kept"
+    _erase_member(member, source="retention")
+    if login == "closed":
         _close_login(user)
-    return member
+        try:
+            user.delete()
+            login = "deleted"
+        except ProtectedError:
+            pass  # named in records that must stay (e.g. the audit log): closed, kept
+    audit_record(
+        actor=actor,
+        community=member.community,
+        action=AuditEvent.Action.MEMBER_ERASE,
+        member=member,
+        row_count=1,
+        ip_address=None,
+        detail={
+            "reason": "email_not_verified",
+            "retention_days": settings.ENISHI_RETENTION_UNVERIFIED_DAYS,
+            "registered_at": created_at.isoformat(),
+            "login": login,
+        },
+    )
+    return True
 
 
 def _close_login(user) -> None:

@@ -2,6 +2,7 @@ import io
 import json
 from dataclasses import asdict
 
+from allauth.account.views import SignupView
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -43,6 +44,7 @@ from .forms import (
     AddressFields,
     MailPreferencesForm,
     MemberFilterForm,
+    MembershipForm,
     ProfileForm,
     WithdrawForm,
 )
@@ -65,6 +67,67 @@ def not_member_page(request):
         "members/not_member.html",
         {"is_staff": is_community_staff(request.user, request.community)},
     )
+
+
+_signup = SignupView.as_view()
+
+# What a person typed for another community and may reuse here (their own data, shown only to
+# them; ties, interests and skills are this community's own questions and are asked afresh).
+REUSED_PROFILE_FIELDS = (
+    "family_name", "given_name", "family_name_kana", "given_name_kana", "nickname",
+    "birth_year", "birth_month", "gender", "postal_code", "prefecture_code", "city",
+    "address_line", "phone",
+)  # fmt: skip
+
+
+def join(request):
+    """/join/: a visitor registers (account and profile, allauth's sign-up); someone already
+    signed in, e.g. a member of another community of this deployment, joins with the same
+    login and gives only the profile and the consents."""
+    if not request.user.is_authenticated:
+        return _signup(request)
+    if member_for_user(community=request.community, user=request.user) is not None:
+        messages.info(
+            request,
+            _("すでに%(name)sの会員として登録されています。") % {"name": request.community.name},
+        )
+        return redirect("members:me")
+    if request.method == "POST":
+        form = MembershipForm(request.POST, community=request.community)
+        if form.is_valid():
+            member = services.member_join(
+                community=request.community,
+                user=request.user,
+                profile=form.profile_data(),
+                referral_code=form.cleaned_data["referral_code"],
+                newsletter=form.cleaned_data["newsletter"],
+            )
+            if member is not None and member.status == Member.Status.ACTIVE:
+                messages.success(
+                    request,
+                    _("%(name)sの会員になりました。会員番号は %(number)s です。")
+                    % {"name": request.community.name, "number": member.number},
+                )
+            return redirect("members:me")
+    else:
+        form = MembershipForm(
+            initial=_profile_elsewhere(request.user, request.community),
+            community=request.community,
+        )
+    return render(request, "members/join_signed_in.html", {"form": form})
+
+
+def _profile_elsewhere(user, community) -> dict:
+    other = (
+        Member.objects.filter(user=user)
+        .exclude(community=community)
+        .exclude(status=Member.Status.WITHDRAWN)
+        .order_by("-created_at")
+        .first()
+    )
+    if other is None:
+        return {}
+    return {field: getattr(other, field) for field in REUSED_PROFILE_FIELDS}
 
 
 @login_required
@@ -151,9 +214,12 @@ def withdraw(request):
     if request.method == "POST":
         form = WithdrawForm(request.POST)
         if form.is_valid():
+            closes_login = services.withdrawal_closes_login(member=member)
             services.member_withdraw(member=member)
-            logout(request)
-            return render(request, "members/withdrawn.html")
+            if closes_login:
+                logout(request)
+            # Otherwise the login stays, signed in here too: it is still a member elsewhere.
+            return render(request, "members/withdrawn.html", {"closes_login": closes_login})
     else:
         form = WithdrawForm()
     return render(
