@@ -17,8 +17,7 @@ from enishi.communities.models import Community
 from enishi.core.postal import lookup_postal_code
 from enishi.ledger.models import Kind
 from enishi.ledger.services import engagement_record
-from enishi.privacy.models import Consent
-from enishi.privacy.models import AuditEvent
+from enishi.privacy.models import AuditEvent, Consent
 from enishi.privacy.services import audit_record
 
 from .models import Member, MemberTie, MemberUse
