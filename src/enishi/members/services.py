@@ -185,10 +185,10 @@ ERASED_ON_WITHDRAWAL = (
 
 
 @transaction.atomic
-def member_withdraw(*, member: Member) -> Member:
+def member_withdraw(*, member: Member, ip_address: str | None = None) -> Member:
     """Withdraw: erase what identifies the person, keep what statistics need (prefecture,
     birth decade, gender, ties, interests, channel, counts), retire the number, stop the mail
-    and, when nothing else needs it, close the login and what it left behind."""
+    and, when nothing else needs it, close the login and what it left behind. Audited."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status == Member.Status.WITHDRAWN:
         return member
@@ -197,6 +197,15 @@ def member_withdraw(*, member: Member) -> Member:
     _erase_member(member, source="withdrawal")
     if closes_login:
         _close_login(user)
+    audit_record(
+        actor=user,
+        community=member.community,
+        action=AuditEvent.Action.MEMBER_ERASE,
+        member=member,
+        row_count=1,
+        ip_address=ip_address,
+        detail={"reason": "withdrawal", "login": "closed" if closes_login else "kept"},
+    )
     return member
 
 

@@ -215,7 +215,7 @@ def withdraw(request):
         form = WithdrawForm(request.POST)
         if form.is_valid():
             closes_login = services.withdrawal_closes_login(member=member)
-            services.member_withdraw(member=member)
+            services.member_withdraw(member=member, ip_address=client_ip(request))
             if closes_login:
                 logout(request)
             # Otherwise the login stays, signed in here too: it is still a member elsewhere.

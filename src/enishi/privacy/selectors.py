@@ -46,6 +46,7 @@ PERSONAL_DATA_LABELS = {
     "registered_at": _("登録日時"),
     "consents": _("同意の記録"),
     "applications": _("活動への応募"),
+    "engagements": _("活動・ポイントの記録"),
 }
 
 
@@ -114,6 +115,15 @@ def member_personal_data(*, member: Member) -> dict:
             }
             for a in member.applications.select_related("session__activity").order_by("pk")
         ],
+        "engagements": [
+            {
+                "occurred_at": _local(e.occurred_at),
+                "kind": e.get_kind_display(),
+                "points": e.points,
+                "note": e.note,
+            }
+            for e in member.engagements.order_by("occurred_at", "pk")
+        ],
     }
 
 
@@ -131,6 +141,11 @@ def member_personal_rows(*, member: Member) -> list[list]:
         if key == "applications":
             for a in value:
                 text = f"{a['activity']} ({a['session']}): {a['status']} {a['applied_at']}"
+                rows.append([PERSONAL_DATA_LABELS[key], text])
+            continue
+        if value and isinstance(value, list) and isinstance(value[0], dict):
+            for entry in value:
+                text = " ".join(str(v) for v in entry.values() if v not in ("", None))
                 rows.append([PERSONAL_DATA_LABELS[key], text])
             continue
         if isinstance(value, list):
