@@ -39,3 +39,20 @@ def test_a_backwards_period_is_explained(client, community):
 def test_organizer_staff_and_viewers_cannot_read_the_log(client, community):
     client.force_login(staff_user(community, role="viewer"))
     assert client.get("/staff/audit/").status_code == 403
+
+
+def test_lists_of_people_are_audited_too(client, community):
+    from enishi.activities import services
+    from tests.activities.factories import SessionFactory
+
+    staff = staff_user(community)
+    session = SessionFactory()
+    services.application_apply(session=session, member=MemberFactory(community=community))
+    client.force_login(staff)
+    client.get("/staff/members/")
+    client.get(f"/staff/activities/{session.activity_id}/")
+    listed = AuditEvent.objects.filter(actor=staff).order_by("sequence")
+    assert [(e.action, e.row_count) for e in listed] == [
+        (AuditEvent.Action.MEMBER_LIST, 1),
+        (AuditEvent.Action.APPLICANT_LIST, 1),
+    ]

@@ -19,12 +19,11 @@ from enishi.communities.permissions import (
     visible_organizers,
 )
 from enishi.core.markdown import render_markdown
-from enishi.core.requests import client_ip
 from enishi.members.models import Member
 from enishi.members.selectors import member_for_user
 from enishi.members.views import not_member_page
 from enishi.privacy.models import AuditEvent
-from enishi.privacy.services import audit_record
+from enishi.privacy.services import audit_request
 
 from . import exports, selectors, services
 from .forms import (
@@ -335,12 +334,19 @@ def _session_panels(activity: Activity) -> list[dict]:
 @staff_required(Perm.ACTIVITIES)
 def staff_activity_detail(request, pk: int, form: DecisionForm | None = None):
     activity = _staff_activity(request, pk)
+    panels = _session_panels(activity)
+    audit_request(
+        request,
+        action=AuditEvent.Action.APPLICANT_LIST,
+        row_count=sum(len(panel["applications"]) for panel in panels),
+        detail={"activity": activity.pk},
+    )
     return render(
         request,
         "activities/staff_detail.html",
         {
             "activity": activity,
-            "panels": _session_panels(activity),
+            "panels": panels,
             "form": form or DecisionForm(activity=activity),
             "transitions": services.ACTIVITY_TRANSITIONS.get(activity.status, set()),
             "statuses": Activity.Status,
@@ -432,10 +438,8 @@ def staff_applicants_export(request, pk: int, fmt: str):
         raise Http404
     activity = _staff_activity(request, pk)
     applications = selectors.activity_applications(activity=activity)
-    audit_record(
-        actor=request.user,
-        ip_address=client_ip(request),
-        community=request.community,
+    audit_request(
+        request,
         action=AuditEvent.Action.APPLICANT_EXPORT,
         row_count=applications.count(),
         detail={"format": fmt, "activity": activity.pk},
@@ -470,10 +474,8 @@ def staff_checkin_list(request, pk: int):
             application.session_id, {"session": application.session, "applications": []}
         )
         entry["applications"].append(application)
-    audit_record(
-        actor=request.user,
-        ip_address=client_ip(request),
-        community=request.community,
+    audit_request(
+        request,
         action=AuditEvent.Action.CHECKIN_LIST,
         row_count=sum(len(s["applications"]) for s in sessions.values()),
         detail={"activity": activity.pk},

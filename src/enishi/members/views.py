@@ -36,7 +36,7 @@ from enishi.privacy.selectors import (
     member_personal_rows,
     newsletter_opted_in,
 )
-from enishi.privacy.services import audit_record
+from enishi.privacy.services import audit_request
 
 from . import exports, services
 from .cards import member_card_pdf
@@ -322,6 +322,12 @@ def staff_member_list(request):
         members.select_related("user").prefetch_related("ties"),
         settings.ENISHI_STAFF_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
+    audit_request(
+        request,
+        action=AuditEvent.Action.MEMBER_LIST,
+        row_count=len(page),
+        detail={"page": page.number, "searched": bool(request.session.get(SEARCH_SESSION_KEY))},
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -343,10 +349,8 @@ def staff_member_detail(request, pk: int):
         ),
         pk=pk,
     )
-    audit_record(
-        actor=request.user,
-        ip_address=client_ip(request),
-        community=request.community,
+    audit_request(
+        request,
         action=AuditEvent.Action.MEMBER_VIEW,
         member=member,
         row_count=1,
@@ -369,10 +373,8 @@ def _export(request, fmt: str):
         # Never export more than the staff member asked for.
         return render(request, "members/staff_export_refused.html", {"form": form}, status=400)
     row_count = members.count()
-    audit_record(
-        actor=request.user,
-        ip_address=client_ip(request),
-        community=request.community,
+    audit_request(
+        request,
         action=AuditEvent.Action.MEMBER_EXPORT,
         row_count=row_count,
         detail={"format": fmt, "filters": {k: str(v) for k, v in filters.items() if v}},

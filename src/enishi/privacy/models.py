@@ -75,8 +75,10 @@ class AuditEvent(models.Model):
     """
 
     class Action(models.TextChoices):
+        MEMBER_LIST = "member_list", _("会員一覧の閲覧")
         MEMBER_VIEW = "member_view", _("会員詳細の閲覧")
         MEMBER_EXPORT = "member_export", _("会員一覧の書き出し")
+        APPLICANT_LIST = "applicant_list", _("応募者一覧の閲覧")
         APPLICANT_EXPORT = "applicant_export", _("応募者一覧の書き出し")
         CHECKIN_LIST = "checkin_list", _("受付名簿の表示")
         ROLE_CHANGE = "role_change", _("職員の役割の変更")

@@ -5,9 +5,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enishi.communities.models import Community
+from enishi.core.requests import client_ip
 from enishi.members.models import Member
 
 from .models import AuditChainHead, AuditEvent, Consent, PolicyVersion
+
+
+def audit_request(
+    request, *, action: str, member: Member | None = None, row_count: int = 0, detail=None
+) -> AuditEvent:
+    """Record what the signed-in staff member is being shown or sent in this request."""
+    return audit_record(
+        actor=request.user,
+        community=request.community,
+        action=action,
+        ip_address=client_ip(request),
+        member=member,
+        row_count=row_count,
+        detail=detail,
+    )
 
 
 @transaction.atomic
