@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_MEMBERS ?= 600
 
-.PHONY: demo test install install-dev lint bench lock messages
+.PHONY: demo test install install-dev lint bench bench-audit lock messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "enishi needs Python 3.12 or newer")'
@@ -42,6 +42,11 @@ lint: install-dev
 ## the card, /activities/, /me/ and every member's rank and stage (SQLite and PostgreSQL).
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+## make bench-audit: 1,000,000 hash-chained audit rows: time one write and a full verification.
+bench-audit: install-dev
+	$(BIN)/python bench/audit.py --db sqlite
+	$(BIN)/python bench/audit.py --db postgres
 
 ## make lock: re-pin the dependencies (needs network access to PyPI).
 lock: | $(BIN)/python
