@@ -92,6 +92,7 @@ def redemption_record(*, shop: PartnerShop, benefit_id: int, member: Member, by)
             raise RedemptionRefused(status.reason)
         redemption = Redemption.objects.create(
             community_id=member.community_id,
+            redeemed_at=timezone.now(),
             shop=benefit.shop,
             benefit=benefit,
             member=member,
