@@ -1,10 +1,12 @@
 """Eligibility, limits, visits and usage rewards, with the clock stopped where it matters."""
 
+import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.test import TestCase
 
 from enishi.ledger.models import Engagement, Kind
@@ -231,3 +233,19 @@ def test_member_numbers_typed_by_hand(community):
     assert services.find_member_by_number(community=community, number=member.number.lower())
     assert services.find_member_by_number(community=community, number="") is None
     assert services.find_member_by_number(community=CommunityFactory(), number="123") is None
+
+
+def test_the_daily_command_finds_members_reaching_a_rule(community):
+    member = MemberFactory()
+    for _ in range(2):
+        services.visit_record(spot=SpotFactory(), member=member)
+    RewardAchievement.objects.all().delete()
+    RewardFactory(threshold=2)  # added in the admin: nobody recorded yet
+    mail.outbox.clear()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("check_usage_rewards", stdout=io.StringIO())
+    assert RewardAchievement.objects.filter(member=member).count() == 1
+    assert len(mail.outbox) == 1
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("check_usage_rewards", stdout=io.StringIO())
+    assert len(mail.outbox) == 1
