@@ -76,6 +76,10 @@ class SeedResult:
     member_password: str
     activities_created: int = 0
     activities_total: int = 0
+    shops_created: int = 0
+    shops_total: int = 0
+    clerk_email: str = ""
+    clerk_password: str = ""
 
 
 def _postal_samples(rng: random.Random) -> dict[str, list[tuple[str, str, str]]]:
@@ -120,6 +124,7 @@ def seed_demo(
     for every 15 members when not given; never removes any), and (re)set the demo staff and
     member logins with fresh passwords."""
     from enishi.activities.demo import default_count, seed_activities
+    from enishi.shops.demo import seed_shops
 
     # Hold the community row: a member verified meanwhile must not get a number seeded too.
     community = Community.objects.select_for_update().get(pk=community.pk)
@@ -241,6 +246,7 @@ def seed_demo(
         demo_member=demo,
         now=now,
     )
+    shops = seed_shops(community=community, seed=seed, demo_member=demo, ensure_login=_ensure_login)
     return SeedResult(
         created=created,
         total=Member.objects.filter(community=community).count(),
@@ -250,6 +256,10 @@ def seed_demo(
         member_password=member_password,
         activities_created=activities_created,
         activities_total=community.activities.count(),
+        shops_created=shops.shops_created,
+        shops_total=community.shops.count(),
+        clerk_email=shops.clerk_email,
+        clerk_password=shops.clerk_password,
     )
 
 
