@@ -108,7 +108,7 @@ def counter_member(request):
     standing = member_standing(member=member)
     statuses = services.benefit_statuses(
         member=member,
-        benefits=shop.benefits.select_related("shop", "min_rank").order_by("pk"),
+        benefits=shop.benefits.filter(is_active=True).select_related("shop", "min_rank"),
         rank=standing.rank,
     )
     return render(
