@@ -94,7 +94,7 @@ class Benefit(models.Model):
     class Meta:
         verbose_name = _("特典")
         verbose_name_plural = _("特典")
-        ordering = ["shop", "pk"]
+        ordering = ["shop_id", "pk"]
 
     def __str__(self):
         return f"{self.shop} · {self.title}"
