@@ -25,7 +25,7 @@ from enishi.shops.models import (
 from tests.factories import CommunityFactory, MemberFactory, staff_user
 from tests.members.helpers import post
 
-from .factories import BenefitFactory, ShopFactory, SpotFactory, clerk
+from .factories import BenefitFactory, RewardFactory, ShopFactory, SpotFactory, clerk
 
 pytestmark = pytest.mark.django_db
 
@@ -425,3 +425,27 @@ def test_the_spot_token_is_signed_with_its_own_salt(client):
     assert response.status_code == 404
     forged = signing.dumps({"s": SpotFactory().pk, "k": "guess"}, salt=services.SPOT_SALT[:-1])
     assert client.get(f"/spot/{forged}/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/staff/shops/", "/staff/shops/spots/", "/staff/shops/rewards/"])
+def test_staff_lists_run_a_fixed_number_of_queries(
+    admin_client, url, django_assert_max_num_queries
+):
+    def count():
+        with django_assert_max_num_queries(12) as captured:
+            assert admin_client.get(url).status_code == 200
+        return len(captured)
+
+    def grow(n):
+        for _ in range(n):
+            benefit = BenefitFactory()
+            member = MemberFactory()
+            spot = SpotFactory(shop=benefit.shop)
+            services.visit_record(spot=spot, member=member)
+            RewardAchievement.objects.create(reward=reward, member=member)
+
+    reward = RewardFactory(threshold=50)
+    grow(2)
+    small = count()
+    grow(10)
+    assert count() == small
