@@ -8,7 +8,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const points = JSON.parse(data.textContent);
   if (!points.length) return;
 
-  const map = L.map(element, { scrollWheelZoom: false });
+  const map = L.map(element, { scrollWheelZoom: false, zoomControl: false });
+  L.control
+    .zoom({ zoomInTitle: element.dataset.zoomIn, zoomOutTitle: element.dataset.zoomOut })
+    .addTo(map);
   L.tileLayer(element.dataset.tileUrl, {
     maxZoom: 18,
     attribution: element.dataset.attribution,
