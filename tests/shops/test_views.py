@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail, signing
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from enishi.communities.models import StaffRole
@@ -449,3 +450,14 @@ def test_staff_lists_run_a_fixed_number_of_queries(
     small = count()
     grow(10)
     assert count() == small
+
+
+def test_a_clerk_added_by_staff_signs_in_with_a_mailed_code(admin_client, shop):
+    admin_client.post(f"/staff/shops/{shop.pk}/clerks/", {"email": "mise@example.jp"})
+    mail.outbox.clear()
+    client = Client()  # the shop's phone
+    response = post(client, "/accounts/login/code/", {"email": "mise@example.jp"})
+    code = re.search(r"^([A-Z0-9]{4}-[A-Z0-9]{4})$", mail.outbox[0].body, re.MULTILINE).group(1)
+    response = post(client, response["Location"], {"code": code})
+    assert response.status_code == 302 and response.url == "/shop/"
+    assert "伊賀焼の窯元 長谷園の受付" in client.get("/shop/").content.decode()
