@@ -373,15 +373,14 @@ def measure(args) -> None:
     import django
 
     django.setup()
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.db import close_old_connections, connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from enishi.core.models import User
     from enishi.members.demo import DEMO_MEMBER_EMAIL, STAFF_EMAIL
-
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     clients = {"anonymous": Client()}
     for who, email in (("staff", STAFF_EMAIL), ("member", DEMO_MEMBER_EMAIL)):

@@ -22,6 +22,7 @@ HTMX_SPEC="htmx.org@2"                 # latest 2.x (htmx 4 is a different API)
 AXE_SPEC="axe-core@latest"
 TOKENS_SPEC="@digital-go-jp/design-tokens@latest"
 FONTSOURCE_SPEC="@fontsource/biz-udpgothic@latest"
+LEAFLET_SPEC="leaflet@1"               # latest 1.x (2.0 changes the API)
 DEB_FONT_PKG="fonts-morisawa-bizud-gothic"
 
 for tool in npm python3 tar apt-get dpkg-deb; do
@@ -99,6 +100,18 @@ log "axe-core ($AXE_SPEC)"
 P="$(npm_fetch "$AXE_SPEC")"; AXE_VERSION="$(pkg_version "$P")"
 install_file "$P/axe.min.js" "$VENDOR" "axe-core-$AXE_VERSION.min.js" 'axe-core-*.min.js'
 AXE_LICENSE="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("license","?"))' "$P/package.json")"
+
+# ---------------------------------------------------------------- Leaflet (the /shops/ map)
+# dist/leaflet.js, leaflet.css and the marker images the CSS points at, in one directory.
+log "Leaflet ($LEAFLET_SPEC)"
+P="$(npm_fetch "$LEAFLET_SPEC")"; LEAFLET_VERSION="$(pkg_version "$P")"
+LEAFLET_LICENSE="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("license","?"))' "$P/package.json")"
+mkdir -p "$TMP/leaflet-$LEAFLET_VERSION/images"
+# The source map is not shipped, so its comment goes (collectstatic's manifest would look for it).
+sed '/^\/\/# sourceMappingURL=/d' "$P/dist/leaflet.js" >"$TMP/leaflet-$LEAFLET_VERSION/leaflet.js"
+cp "$P/dist/leaflet.css" "$P/LICENSE" "$TMP/leaflet-$LEAFLET_VERSION/"
+cp "$P"/dist/images/*.png "$TMP/leaflet-$LEAFLET_VERSION/images/"
+install_dir "$TMP/leaflet-$LEAFLET_VERSION" "$VENDOR" "leaflet-$LEAFLET_VERSION" 'leaflet-*'
 
 # ---------------------------------------------------------------- design tokens
 # dist/tokens.css is the package's CSS custom-properties file (its "style"
@@ -207,6 +220,7 @@ Do not edit by hand; refresh with \`scripts/vendor_assets.sh\`.
 | File | Version | Source package | Licence |
 |------|---------|----------------|---------|
 | \`htmx-$HTMX_VERSION.min.js\` | $HTMX_VERSION | npm \`htmx.org\` (dist/htmx.min.js) | $HTMX_LICENSE |
+| \`leaflet-$LEAFLET_VERSION/\` (leaflet.js, leaflet.css, images/) | $LEAFLET_VERSION | npm \`leaflet\` (dist/) — the map on /shops/ | $LEAFLET_LICENSE |
 | \`axe-core-$AXE_VERSION.min.js\` | $AXE_VERSION | npm \`axe-core\` (axe.min.js) — accessibility tests only | $AXE_LICENSE |
 | \`digital-go-jp-design-tokens-$TOKENS_VERSION.css\` | $TOKENS_VERSION | npm \`@digital-go-jp/design-tokens\` (dist/tokens.css) | $TOKENS_LICENSE |
 | \`$FS_NAME/\` (font.css, files/*.woff2) | $FS_VERSION | npm \`@fontsource/biz-udpgothic\` (400/700, woff2) | $FS_LICENSE |

@@ -16,8 +16,11 @@ from enishi.communities.models import Organizer, StaffRole
 from enishi.ledger.services import engagement_record
 from enishi.members.models import Use
 from enishi.members.services import card_token_issue
+from enishi.shops.models import RewardAchievement
+from enishi.shops.services import spot_token
 from tests.activities.factories import SessionFactory
 from tests.factories import CommunityFactory, MemberFactory, UserFactory, staff_user
+from tests.shops.factories import BenefitFactory, RewardFactory, SpotFactory, clerk
 
 ROLES = [
     "anonymous",
@@ -38,6 +41,7 @@ ACTIVITY_STAFF = {"admin", "organizer_a"}  # the activity belongs to organizer A
 ANY_ACTIVITY_STAFF = {"admin", "organizer_a", "organizer_b"}
 FIGURES = {"admin", "organizer_a", "organizer_b", "viewer"}
 STAFF = {"admin", "organizer_a", "organizer_b", "viewer", "shop"}
+SHOP = {"shop"}
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,29 @@ MATRIX = {
     "communities:staff_security": E("/staff/security/", STAFF),
     "communities:staff_team": E("/staff/team/", ADMIN),
     "communities:staff_team_remove": E("/staff/team/{viewer_role}/remove/", ADMIN, "post"),
+    "shops:list": E("/shops/", EVERYONE),
+    "shops:spot_visit": E("/spot/{spot_token}/", MEMBER),
+    "shops:counter": E("/shop/", SHOP),
+    "shops:counter_card": E("/shop/card/{card_token}/", SHOP),
+    "shops:counter_member": E("/shop/member/", SHOP),
+    "shops:counter_redeem": E("/shop/member/redeem/", SHOP, "post", benefit="{benefit}"),
+    "shops:staff_shops": E("/staff/shops/", ADMIN),
+    "shops:staff_shop_create": E("/staff/shops/new/", ADMIN),
+    "shops:staff_shop": E("/staff/shops/{shop}/", ADMIN),
+    "shops:staff_shop_edit": E("/staff/shops/{shop}/edit/", ADMIN),
+    "shops:staff_benefit_create": E("/staff/shops/{shop}/benefits/new/", ADMIN),
+    "shops:staff_benefit_edit": E("/staff/shops/benefits/{benefit}/", ADMIN),
+    "shops:staff_clerk_add": E("/staff/shops/{shop}/clerks/", ADMIN, "post"),
+    "shops:staff_clerk_remove": E("/staff/shops/{shop}/clerks/{clerk}/remove/", ADMIN, "post"),
+    "shops:staff_spots": E("/staff/shops/spots/", ADMIN),
+    "shops:staff_spot_create": E("/staff/shops/spots/new/", ADMIN),
+    "shops:staff_spot_edit": E("/staff/shops/spots/{spot}/", ADMIN),
+    "shops:staff_spot_poster": E("/staff/shops/spots/{spot}/poster.pdf", ADMIN),
+    "shops:staff_spot_renew": E("/staff/shops/spots/{spot}/renew/", ADMIN, "post"),
+    "shops:staff_rewards": E("/staff/shops/rewards/", ADMIN),
+    "shops:staff_reward_create": E("/staff/shops/rewards/new/", ADMIN),
+    "shops:staff_reward_edit": E("/staff/shops/rewards/{reward}/", ADMIN),
+    "shops:staff_hand_over": E("/staff/shops/achievements/{achievement}/hand-over/", ADMIN, "post"),
 }
 
 # Django's admin (superusers only) and allauth's own account pages are theirs to guard.
@@ -150,6 +177,10 @@ def world(community):
     engagement_record(member=member, kind=Use.LOCAL_ACTIVITY, points=60)
     other = CommunityFactory()
     viewer = staff_user(community, role=StaffRole.Role.VIEWER)
+    benefit = BenefitFactory()
+    spot = SpotFactory()
+    reward = RewardFactory()
+    achievement = RewardAchievement.objects.create(reward=reward, member=member)
     users = {
         "anonymous": None,
         "member": member.user,
@@ -159,7 +190,7 @@ def world(community):
         "organizer_a": staff_user(community, role="organizer", organizer=organizer_a),
         "organizer_b": staff_user(community, role="organizer", organizer=organizer_b),
         "viewer": viewer,
-        "shop": staff_user(community, role=StaffRole.Role.SHOP),
+        "shop": clerk(benefit.shop),
     }
     ids = {
         "member": member.pk,
@@ -170,6 +201,13 @@ def world(community):
         "card_token": card_token_issue(member=member),
         "self_checkin_token": checkin.self_checkin_token(session=session),
         "viewer_role": viewer.staff_roles.get().pk,
+        "shop": benefit.shop_id,
+        "benefit": benefit.pk,
+        "clerk": users["shop"].pk,
+        "spot": spot.pk,
+        "spot_token": spot_token(spot=spot),
+        "reward": reward.pk,
+        "achievement": achievement.pk,
     }
     return users, ids
 

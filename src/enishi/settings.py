@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.utils.csp import CSP
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "enishi.members",
     "enishi.ledger",
     "enishi.activities",
+    "enishi.shops",
     "enishi.privacy",
     "enishi.insights",
 ]
@@ -291,6 +293,19 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+
+# The map on /shops/ (Leaflet, vendored): its tiles come from this server. An empty
+# ENISHI_MAP_TILE_URL switches the map off (no request leaves for a tile server; the list of
+# shops works without it).
+ENISHI_MAP_TILE_URL = os.environ.get(
+    "ENISHI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+ENISHI_MAP_ATTRIBUTION = os.environ.get(
+    "ENISHI_MAP_ATTRIBUTION", "© OpenStreetMap contributors"
+)
+if ENISHI_MAP_TILE_URL:
+    _tiles = urlsplit(ENISHI_MAP_TILE_URL)
+    SECURE_CSP["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 
 # How long a member card's QR token stays valid: shown on screen, or printed on the PDF card.
 ENISHI_CARD_SCREEN_TOKEN_MAX_AGE = 15 * 60

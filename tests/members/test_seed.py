@@ -29,7 +29,7 @@ def test_seed_demo_builds_a_realistic_community(community, capsys):
     assert not members.filter(municipality_code="").exclude(status="withdrawn").exists()
     community.refresh_from_db()
     assert community.next_member_sequence > len(numbers)
-    staff = StaffRole.objects.get(community=community).user
+    staff = StaffRole.objects.get(community=community, role=StaffRole.Role.ADMIN).user
     assert staff.email == STAFF_EMAIL
 
 
@@ -85,3 +85,19 @@ def test_add_staff_creates_a_staff_login(client, community, capsys):
 def test_add_staff_rejects_a_bad_address(db):
     with pytest.raises(CommandError, match="形式"):
         call_command("add_staff", "not-an-address")
+
+
+def test_seed_demo_prints_an_organizer_staff_login_scoped_to_one_organizer(
+    client, community, capsys, settings
+):
+    from enishi.members.demo import ORGANIZER_EMAIL
+
+    call_command("seed_demo", members=20, activities=6)
+    out = capsys.readouterr().out
+    password = out.split(ORGANIZER_EMAIL)[1].split("パスワード: ")[1].split()[0]
+    settings.ENISHI_STAFF_MFA_REQUIRED = False  # as in make demo
+    client.post("/accounts/login/", {"login": ORGANIZER_EMAIL, "password": password})
+    role = StaffRole.objects.get(user__email=ORGANIZER_EMAIL)
+    listed = client.get("/staff/activities/").context["page"]
+    assert listed and {a.organizer_id for a in listed} == {role.organizer_id}
+    assert client.get("/staff/team/").status_code == 403

@@ -61,6 +61,7 @@ def test_the_download_holds_profile_consents_applications_and_ledger(client, per
     assert application["answers"] == [{"question": "食物アレルギー", "answer": "蕎麦アレルギー"}]
     kinds = [e["kind"] for e in data["engagements"]]
     assert len(kinds) == 2 and sum(e["points"] for e in data["engagements"]) > 0
+    assert data["redemptions"] == [] and data["visits"] == []
     csv = client.get("/me/data.csv").content.decode("utf-8-sig")
     assert "活動・ポイントの記録" in csv and "鬼瓦" in csv
 
@@ -89,3 +90,16 @@ def test_withdrawal_leaves_no_personal_field_anywhere(client, person):
     assert person.engagements.count() == 2
     event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBER_ERASE)
     assert event.member == person and event.detail["reason"] == "withdrawal"
+
+
+def test_the_download_holds_shop_redemptions_and_spot_visits(client, person):
+    from enishi.shops import services as shop_services
+    from tests.shops.factories import BenefitFactory, SpotFactory, clerk
+
+    benefit = BenefitFactory(shop__name="かたやき庵", title="かたやき1枚")
+    shop_services.redemption_record(shop=benefit.shop, benefit_id=benefit.pk, member=person,
+                                    by=clerk(benefit.shop))  # fmt: skip
+    shop_services.visit_record(spot=SpotFactory(name="伊賀上野城"), member=person)
+    data = client.get("/me/data.json").json()
+    assert [(r["shop"], r["benefit"]) for r in data["redemptions"]] == [("かたやき庵", "かたやき1枚")]
+    assert [v["spot"] for v in data["visits"]] == ["伊賀上野城"]

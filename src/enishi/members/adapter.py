@@ -5,14 +5,18 @@ from allauth.core import context as context_module
 from django.db import transaction
 from django.urls import reverse
 
-from enishi.communities.permissions import is_community_staff
+from enishi.communities.permissions import Perm, has_perm, is_community_staff
 from enishi.core.tasks import send_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request) -> str:
-        """Staff land on the staff home, members on their page."""
-        if is_community_staff(request.user, getattr(request, "community", None)):
+        """Staff land on the staff home, a partner shop's clerk on the counter, members on
+        their page."""
+        community = getattr(request, "community", None)
+        if has_perm(request.user, community, Perm.SHOP_REDEEM):
+            return reverse("shops:counter")
+        if is_community_staff(request.user, community):
             return reverse("staff_home")
         return super().get_login_redirect_url(request)
 

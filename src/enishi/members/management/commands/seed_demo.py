@@ -26,9 +26,18 @@ class Command(BaseCommand):
         result = seed_demo(community=target, members=members, seed=seed, activities=activities)
         self.stdout.write(
             f"{target.name}: 会員 {result.total:,} 人（今回 {result.created:,} 人を追加）、"
-            f"活動 {result.activities_total:,} 件（今回 {result.activities_created:,} 件を追加）"
+            f"活動 {result.activities_total:,} 件（今回 {result.activities_created:,} 件を追加）、"
+            f"協力店 {result.shops_total:,} 店（今回 {result.shops_created:,} 店を追加）"
         )
         self.stdout.write(self.style.SUCCESS("職員ログイン（/accounts/login/ から）"))
         self.stdout.write(f"  メール: {result.staff_email}  パスワード: {result.staff_password}")
+        self.stdout.write(
+            self.style.SUCCESS(f"主催団体の職員のログイン（{result.organizer_name} の活動と応募者だけ）")
+        )
+        self.stdout.write(
+            f"  メール: {result.organizer_email}  パスワード: {result.organizer_password}"
+        )
+        self.stdout.write(self.style.SUCCESS("協力店スタッフのログイン（/shop/ の受付だけ）"))
+        self.stdout.write(f"  メール: {result.clerk_email}  パスワード: {result.clerk_password}")
         self.stdout.write(self.style.SUCCESS("会員ログイン（デモ会員）"))
         self.stdout.write(f"  メール: {result.member_email}  パスワード: {result.member_password}")
