@@ -101,5 +101,6 @@ def test_the_download_holds_shop_redemptions_and_spot_visits(client, person):
                                     by=clerk(benefit.shop))  # fmt: skip
     shop_services.visit_record(spot=SpotFactory(name="伊賀上野城"), member=person)
     data = client.get("/me/data.json").json()
-    assert [(r["shop"], r["benefit"]) for r in data["redemptions"]] == [("かたやき庵", "かたやき1枚")]
+    redeemed = [(r["shop"], r["benefit"]) for r in data["redemptions"]]
+    assert redeemed == [("かたやき庵", "かたやき1枚")]
     assert [v["spot"] for v in data["visits"]] == ["伊賀上野城"]

@@ -31,9 +31,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.SUCCESS("職員ログイン（/accounts/login/ から）"))
         self.stdout.write(f"  メール: {result.staff_email}  パスワード: {result.staff_password}")
-        self.stdout.write(
-            self.style.SUCCESS(f"主催団体の職員のログイン（{result.organizer_name} の活動と応募者だけ）")
-        )
+        scope = f"{result.organizer_name} の活動と応募者だけ"
+        self.stdout.write(self.style.SUCCESS(f"主催団体の職員のログイン（{scope}）"))
         self.stdout.write(
             f"  メール: {result.organizer_email}  パスワード: {result.organizer_password}"
         )
