@@ -274,6 +274,8 @@ SECURE_CSP = {
 ENISHI_CARD_SCREEN_TOKEN_MAX_AGE = 15 * 60
 ENISHI_CARD_PRINT_TOKEN_MAX_AGE = 400 * 24 * 3600
 ENISHI_STAFF_PAGE_SIZE = 50
+# Open data: cells with fewer people than this are suppressed (issue 7).
+ENISHI_OPEN_DATA_MINIMUM = int(os.environ.get("ENISHI_OPEN_DATA_MINIMUM", "10"))
 
 LOGGING = {
     "version": 1,

@@ -50,6 +50,7 @@ class AuditEvent(models.Model):
         MEMBER_EXPORT = "member_export", _("会員一覧の書き出し")
         APPLICANT_EXPORT = "applicant_export", _("応募者一覧の書き出し")
         CHECKIN_LIST = "checkin_list", _("受付名簿の表示")
+        INSIGHTS_EXPORT = "insights_export", _("集計・報告書の書き出し")
 
     action = models.CharField(max_length=40, choices=Action.choices)
     member = models.ForeignKey(

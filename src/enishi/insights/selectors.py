@@ -1,0 +1,436 @@
+"""The dashboard's and the reports' figures: aggregate queries only, never loops over members.
+
+Every function takes the community and a `Period` (see periods.py) and returns plain data.
+"As of" figures (members, funnel, ranks, places) are taken at `period.as_of`. Engagements count
+only live ledger entries (neither a correction nor corrected), as `ledger.selectors` does; the
+funnel stages and ranks follow `ledger.selectors._standing`, computed per member in SQL.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import connections
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.utils import timezone
+
+from enishi.activities.models import ActivitySession, Application
+from enishi.communities.models import Community, Organizer, Rank
+from enishi.ledger.models import Engagement, Kind
+from enishi.ledger.selectors import ATTENDANCE, Stage
+from enishi.members.models import Member, MemberTie
+
+from .periods import Period
+
+STAGE_ORDER = Stage.ORDER  # 登録 → 参加 → 継続 → 担い手 (潜在 are contacts: not yet recorded)
+WEEKLY_UP_TO_DAYS = 62  # periods up to about two months are shown week by week
+
+
+def alive_q(at, prefix: str = "") -> Q:
+    """Members at `at`: joined (email verified) before it and not withdrawn by then."""
+    return Q(**{f"{prefix}joined_at__lt": at}) & (
+        Q(**{f"{prefix}withdrawn_at__isnull": True}) | Q(**{f"{prefix}withdrawn_at__gte": at})
+    )
+
+
+def live_entries(community: Community) -> QuerySet[Engagement]:
+    """Ledger entries that count: not corrections and not corrected since."""
+    corrected = Engagement.objects.filter(corrects=OuterRef("pk"))
+    return Engagement.objects.filter(community=community, corrects__isnull=True).filter(
+        ~Exists(corrected)
+    )
+
+
+def organizer_entries(queryset: QuerySet[Engagement], organizer: Organizer | None):
+    """Narrow entries to attendances at the organizer's activities (no-op without one)."""
+    if organizer is None:
+        return queryset
+    sessions = ActivitySession.objects.filter(activity__organizer=organizer).values("pk")
+    return queryset.filter(source_type=ATTENDANCE, source_id__in=sessions)
+
+
+def _local_date(value) -> date:
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return timezone.localtime(value).date()
+    return value if isinstance(value, date) and not hasattr(value, "hour") else value.date()
+
+
+# --- headline figures, funnel and ranks ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The as-of figures of one period."""
+
+    members: int
+    new: int
+    withdrawn: int
+    active: int  # ≥ 1 engagement (other than registering) in the 12 months before as_of
+    lapsed: int  # engaged before, but not in those 12 months
+    funnel: dict[str, int]  # stage → members who reached it or beyond
+    ranks: list[tuple[Rank | None, int]]  # members per rank (None: below the first rank)
+
+    @property
+    def latent(self) -> None:
+        """潜在 (contacts not yet members): not recorded until contacts exist."""
+        return None
+
+
+def _member_rows(community: Community, at) -> QuerySet:
+    """One row per member alive at `at` who has live ledger entries before it: the figures
+    rank and stage are derived from (see ledger.selectors._figures)."""
+    since = at - timedelta(days=365)
+    doing = ~Q(kind=Kind.REGISTRATION)
+    recent = Q(occurred_at__gte=since)
+    attendance = Q(source_type=ATTENDANCE)
+    return (
+        live_entries(community)
+        .filter(alive_q(at, "member__"), occurred_at__lt=at)
+        .values("member_id", "member__designated_carrier")
+        .annotate(
+            points=Sum("points"),
+            attended=Count("pk", filter=attendance),
+            attended_12m=Count("pk", filter=attendance & recent),
+            doing_12m=Count("pk", filter=doing & recent),
+            doing_ever=Count("pk", filter=doing),
+            first_month_12m=TruncMonth(Min("occurred_at", filter=doing & recent)),
+            last_month_12m=TruncMonth(Max("occurred_at", filter=doing & recent)),
+        )
+        .order_by()
+    )
+
+
+def _reaches(rank: Rank) -> str:
+    return f"(points >= {int(rank.min_points)} AND attended_12m >= {int(rank.min_attendances_12m)})"
+
+
+def _ledger_figures(community: Community, at, ladder: list[Rank]) -> dict:
+    """Funnel, rank and activity counts over the per-member rows, in one SQL statement."""
+    rows = _member_rows(community, at)
+    inner, params = rows.query.get_compiler(using=rows.db).as_sql()
+    carrier = '"member__designated_carrier"'
+    if ladder:
+        carrier = f"({carrier} OR {_reaches(ladder[-1])})"
+    continuing = f"(doing_12m >= 3 AND first_month_12m <> last_month_12m) OR {carrier}"
+    taking_part = f"attended >= 1 OR {continuing}"
+    rank_case = "CASE " + "".join(
+        f"WHEN {_reaches(rank)} THEN {index} " for index, rank in reversed(list(enumerate(ladder)))
+    ) + "ELSE -1 END" if ladder else "-1"
+    sums = {
+        "with_entries": "1",
+        Stage.TAKING_PART: taking_part,
+        Stage.CONTINUING: continuing,
+        Stage.CARRIER: carrier,
+        "designated": '"member__designated_carrier"',
+        "active": "doing_12m > 0",
+        "lapsed": "doing_12m = 0 AND doing_ever > 0",
+    }
+    columns = [f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)" for condition in sums.values()]
+    columns += [f"SUM(CASE WHEN rank_index = {i} THEN 1 ELSE 0 END)" for i in range(len(ladder))]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM (SELECT t.*, {rank_case} AS rank_index "
+        f"FROM ({inner}) t) ranked"
+    )
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        values = [int(v or 0) for v in cursor.fetchone()]
+    figures = dict(zip(sums, values, strict=False))
+    figures["ranks"] = values[len(sums) :]
+    return figures
+
+
+def _ladder(community: Community) -> list[Rank]:
+    return list(community.ranks.order_by("min_points"))
+
+
+def standing(*, community: Community, period: Period, ladder: list[Rank] | None = None):
+    """Headline figures, funnel and ranks as of the period: two queries."""
+    at = period.as_of
+    ladder = _ladder(community) if ladder is None else ladder
+    counts = Member.objects.filter(community=community).aggregate(
+        members=Count("pk", filter=alive_q(at)),
+        new=Count("pk", filter=Q(joined_at__gte=period.start, joined_at__lt=at)),
+        withdrawn=Count(
+            "pk",
+            filter=Q(withdrawn_at__gte=period.start, withdrawn_at__lt=at, joined_at__isnull=False),
+        ),
+        designated=Count("pk", filter=alive_q(at) & Q(designated_carrier=True)),
+    )
+    ledger = _ledger_figures(community, at, ladder)
+    # Members with no live entry at all: 登録 only, and 担い手 if designated.
+    designated_without = counts["designated"] - ledger["designated"]
+    funnel = {
+        Stage.REGISTERED: counts["members"],
+        Stage.TAKING_PART: ledger[Stage.TAKING_PART] + designated_without,
+        Stage.CONTINUING: ledger[Stage.CONTINUING] + designated_without,
+        Stage.CARRIER: ledger[Stage.CARRIER] + designated_without,
+    }
+    ranks = list(zip(ladder, ledger["ranks"], strict=True))
+    without = counts["members"] - ledger["with_entries"]
+    unranked = without if not ladder or ladder[0].min_points > 0 else 0
+    if ladder and ladder[0].min_points == 0 and ladder[0].min_attendances_12m == 0:
+        ranks[0] = (ladder[0], ranks[0][1] + without)
+    below = counts["members"] - sum(n for _rank, n in ranks)
+    if below or unranked:
+        ranks.insert(0, (None, below))
+    return Standing(
+        members=counts["members"],
+        new=counts["new"],
+        withdrawn=counts["withdrawn"],
+        active=ledger["active"],
+        lapsed=ledger["lapsed"],
+        funnel=funnel,
+        ranks=ranks,
+    )
+
+
+# --- growth ---------------------------------------------------------------------------------
+
+
+def _bucket(period: Period):
+    return TruncWeek if period.days <= WEEKLY_UP_TO_DAYS else TruncMonth
+
+
+def buckets(period: Period) -> list[date]:
+    """The weeks (Mondays) or months (first days) the period's time series are shown by."""
+    if period.days > WEEKLY_UP_TO_DAYS:
+        return period.months()
+    last = min(period.last_day, timezone.localdate())
+    day = period.first_day - timedelta(days=period.first_day.weekday())
+    result = []
+    while day <= last:
+        result.append(day)
+        day += timedelta(days=7)
+    return result
+
+
+def growth(*, community: Community, period: Period) -> dict:
+    """Registrations, withdrawals and activity sessions per week or month; the members at the
+    start; new members by channel and by referral. Five queries."""
+    at, trunc = period.as_of, _bucket(period)
+    members = Member.objects.filter(community=community)
+    joined = members.filter(joined_at__gte=period.start, joined_at__lt=at)
+    by_bucket = {
+        _local_date(row["b"]): row
+        for row in joined.annotate(b=trunc("joined_at"))
+        .values("b")
+        .annotate(n=Count("pk"), referred=Count("pk", filter=Q(referred_by__isnull=False)))
+        .order_by()
+    }
+    left = {
+        _local_date(row["b"]): row["n"]
+        for row in members.filter(
+            withdrawn_at__gte=period.start, withdrawn_at__lt=at, joined_at__isnull=False
+        )
+        .annotate(b=trunc("withdrawn_at"))
+        .values("b")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    sessions = {
+        _local_date(row["b"]): row["n"]
+        for row in ActivitySession.objects.filter(
+            activity__community=community, starts_at__gte=period.start, starts_at__lt=at
+        )
+        .annotate(b=trunc("starts_at"))
+        .values("b")
+        .annotate(n=Count("pk"))
+        .order_by()
+    }
+    at_start = members.filter(alive_q(period.start)).count()
+    series, total = [], at_start
+    for day in buckets(period):
+        row = by_bucket.get(day, {})
+        new, gone = row.get("n", 0), left.get(day, 0)
+        total += new - gone
+        series.append(
+            {"bucket": day, "new": new, "referred": row.get("referred", 0), "withdrawn": gone,
+             "members": total, "sessions": sessions.get(day, 0)}  # fmt: skip
+        )
+    channels = list(joined.values("channel").annotate(n=Count("pk")).order_by("-n", "channel"))
+    return {
+        "weekly": trunc is TruncWeek,
+        "at_start": at_start,
+        "series": series,
+        "channels": channels,
+        "referred": sum(row["referred"] for row in series),
+    }
+
+
+# --- where they live, who they are ----------------------------------------------------------
+
+
+def prefectures(*, community: Community, period: Period) -> dict[str, int]:
+    """Members as of the period per prefecture code."""
+    rows = (
+        Member.objects.filter(alive_q(period.as_of), community=community)
+        .values("prefecture_code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["prefecture_code"]: row["n"] for row in rows}
+
+
+def municipalities(*, community: Community, period: Period, prefecture: str, limit: int = 30):
+    """Members as of the period in one prefecture, per municipality (most first)."""
+    return list(
+        Member.objects.filter(alive_q(period.as_of), community=community,
+                              prefecture_code=prefecture)  # fmt: skip
+        .values("municipality_code", "city")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "municipality_code")[:limit]
+    )
+
+
+def profile(*, community: Community, period: Period, top: int = 10) -> dict:
+    """Birth decades, ties, top interests and skills of the members as of the period."""
+    alive = Member.objects.filter(alive_q(period.as_of), community=community)
+    decades = list(
+        alive.values("birth_decade").annotate(n=Count("pk")).order_by("birth_decade")
+    )
+    ties = list(
+        MemberTie.objects.filter(member__in=alive.values("pk"))
+        .values("tie")
+        .annotate(n=Count("member_id"))
+        .order_by("-n", "tie")
+    )
+    through = Member.topics.through
+    topics = list(
+        through.objects.filter(member__in=alive.values("pk"))
+        .values("tag_id", "tag__name")
+        .annotate(n=Count("member_id"))
+        .order_by("-n", "tag__name")[:top]
+    )
+    skills = list(
+        Member.skills.through.objects.filter(member__in=alive.values("pk"))
+        .values("tag_id", "tag__name")
+        .annotate(n=Count("member_id"))
+        .order_by("-n", "tag__name")[:top]
+    )
+    return {"decades": decades, "ties": ties, "topics": topics, "skills": skills}
+
+
+# --- what they do ---------------------------------------------------------------------------
+
+
+def engagements_by_use(*, community: Community, period: Period, organizer=None) -> dict:
+    """Live engagements (other than registering) per week or month and use, in the period."""
+    entries = organizer_entries(live_entries(community), organizer).filter(
+        occurred_at__gte=period.start, occurred_at__lt=period.as_of
+    ).exclude(kind=Kind.REGISTRATION)
+    rows = (
+        entries.annotate(b=_bucket(period)("occurred_at"))
+        .values("b", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {(_local_date(row["b"]), row["kind"]): row["n"] for row in rows}
+    totals = entries.aggregate(n=Count("pk"), people=Count("member_id", distinct=True))
+    return {"buckets": buckets(period), "counts": counts, **totals}
+
+
+def activities(*, community: Community, period: Period, organizer=None, limit: int = 20):
+    """Activities with sessions in the period, by applications: accepted, attended, no-shows."""
+    applications = Application.objects.filter(
+        session__activity__community=community,
+        session__starts_at__gte=period.start,
+        session__starts_at__lt=period.end,
+    )
+    if organizer is not None:
+        applications = applications.filter(session__activity__organizer=organizer)
+    Status = Application.Status
+    rows = list(
+        applications.values("session__activity_id", "session__activity__title")
+        .annotate(
+            applications=Count("pk", filter=~Q(status=Status.CANCELLED)),
+            accepted=Count("pk", filter=Q(status__in=Application.TAKING_PLACE)),
+            attended=Count("pk", filter=Q(status=Status.ATTENDED)),
+            no_show=Count("pk", filter=Q(status=Status.NO_SHOW)),
+        )
+        .order_by("-applications", "session__activity__title")[:limit]
+    )
+    for row in rows:
+        decided = row["attended"] + row["no_show"]
+        row["no_show_rate"] = row["no_show"] / decided if decided else None
+    return rows
+
+
+def events(*, community: Community, period: Period, organizer=None) -> dict:
+    """Sessions held in the period and who took part (for the reports)."""
+    sessions = ActivitySession.objects.filter(
+        activity__community=community, starts_at__gte=period.start, starts_at__lt=period.as_of
+    )
+    attended = Application.objects.filter(
+        session__activity__community=community,
+        session__starts_at__gte=period.start,
+        session__starts_at__lt=period.as_of,
+        status=Application.Status.ATTENDED,
+    )
+    if organizer is not None:
+        sessions = sessions.filter(activity__organizer=organizer)
+        attended = attended.filter(session__activity__organizer=organizer)
+    figures = attended.aggregate(
+        participations=Count("pk"), participants=Count("member_id", distinct=True)
+    )
+    figures["sessions"] = sessions.count()
+    return figures
+
+
+# --- retention ------------------------------------------------------------------------------
+
+
+def retention(*, community: Community, period: Period, months: int = 12) -> list[dict]:
+    """For each join month of the 12 up to the period's end: its members and, for each month
+    since joining, the share of them with a live engagement (other than registering)."""
+    at = period.as_of
+    # The last month that has begun before `at`, and the months - 1 before it.
+    first = timezone.localtime(at - timedelta(microseconds=1)).date().replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    start = timezone.make_aware(timezone.datetime(first.year, first.month, 1))
+    joined = Member.objects.filter(community=community, joined_at__gte=start, joined_at__lt=at)
+    sizes = {
+        _local_date(row["c"]): row["n"]
+        for row in joined.annotate(c=TruncMonth("joined_at")).values("c")
+        .annotate(n=Count("pk")).order_by()  # fmt: skip
+    }
+    active = (
+        live_entries(community)
+        .filter(member__in=joined.values("pk"), occurred_at__lt=at)
+        .exclude(kind=Kind.REGISTRATION)
+        .annotate(c=TruncMonth("member__joined_at"), m=TruncMonth("occurred_at"))
+        .values("c", "m")
+        .annotate(n=Count("member_id", distinct=True))
+        .order_by()
+    )
+    counts = {}
+    for row in active:
+        cohort, month_ = _local_date(row["c"]), _local_date(row["m"])
+        offset = (month_.year - cohort.year) * 12 + month_.month - cohort.month
+        counts[cohort, offset] = row["n"]
+    cohorts = []
+    for cohort in sorted(sizes):
+        size = sizes[cohort]
+        span = (first.year * 12 + first.month + months - 1) - (cohort.year * 12 + cohort.month)
+        cells = [
+            {"offset": k, "n": counts.get((cohort, k), 0),
+             "share": counts.get((cohort, k), 0) / size if size else 0}  # fmt: skip
+            for k in range(span + 1)
+        ]
+        cohorts.append({"month": cohort, "size": size, "cells": cells})
+    return cohorts
+
+
+# --- open data ------------------------------------------------------------------------------
+
+
+def open_data(*, community: Community, period: Period) -> list[dict]:
+    """Members as of the period by prefecture × birth decade × tie (a member with two ties
+    counts in both)."""
+    alive = Member.objects.filter(alive_q(period.as_of), community=community)
+    return list(
+        MemberTie.objects.filter(member__in=alive.values("pk"))
+        .values("member__prefecture_code", "member__birth_decade", "tie")
+        .annotate(n=Count("member_id"))
+        .order_by("member__prefecture_code", "member__birth_decade", "tie")
+    )
