@@ -25,11 +25,15 @@ def _scale_max(values) -> int:
     return magnitude * ((top + magnitude - 1) // magnitude)
 
 
-def _open(chart_id: str, title: str, desc: str, width: int, height: int) -> SafeString:
+def _open(chart_id: str, title: str, desc: str, width: int, height: int,
+          role: str = "img") -> SafeString:  # fmt: skip
+    """An <svg> named by its title and described by its figures (a group when it holds links,
+    which an image may not)."""
     return format_html(
-        '<svg class="chart" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-t {}-d" '
-        'xmlns="http://www.w3.org/2000/svg"><title id="{}-t">{}</title><desc id="{}-d">{}</desc>',
-        width, height, chart_id, chart_id, chart_id, title, chart_id, desc,
+        '<svg class="chart" viewBox="0 0 {} {}" role="{}" aria-labelledby="{}-t" '
+        'aria-describedby="{}-d" xmlns="http://www.w3.org/2000/svg">'
+        '<title id="{}-t">{}</title><desc id="{}-d">{}</desc>',
+        width, height, role, chart_id, chart_id, chart_id, title, chart_id, desc,
     )  # fmt: skip
 
 
@@ -127,6 +131,11 @@ TILES = {
     "42": (0, 9), "43": (1, 9), "39": (3, 9), "36": (4, 9),
     "46": (0, 10), "45": (1, 10), "47": (0, 11),
 }  # fmt: skip
+def _short(name: str) -> str:
+    """東京都 → 東京, 神奈川県 → 神奈川 (北海道 stays); romanised names as they are."""
+    return name[:-1] if name[-1:] in "都府県" and len(name) > 2 else name
+
+
 SHADES = ["#f2f2f2", "#d6e6f4", "#a9cbe8", "#6aa7d6", "#2f7fc1", "#0b4f8a"]
 
 
@@ -143,17 +152,18 @@ def tile_map(chart_id: str, title: str, counts: dict[str, int], links: dict[str,
         level = 0 if not n else 1 + min(4, (n * 5 - 1) // max(1, top))
         x, y = col * (size + gap), row * (size + gap)
         text_fill = "#ffffff" if level >= 4 else INK
+        name = f"{label}: {n:,}{unit}"
         tile = format_html(
-            '<g class="tile"><title>{}: {}{}</title>'
+            '<g class="tile" role="img" aria-label="{}"><title>{}</title>'
             '<rect x="{}" y="{}" width="{}" height="{}" rx="4" fill="{}" stroke="{}"></rect>'
             '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text>'
             '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text></g>',
-            label, f"{n:,}", unit, x, y, size, size, SHADES[level], GRID,
-            _n(x + size / 2), y + 19, text_fill, str(label)[:3].rstrip("都府県") or label,
+            name, name, x, y, size, size, SHADES[level], GRID,
+            _n(x + size / 2), y + 19, text_fill, _short(str(label)),
             _n(x + size / 2), y + 35, text_fill, f"{n:,}",
         )  # fmt: skip
         if links and code in links:
-            tile = format_html('<a href="{}">{}</a>', links[code], tile)
+            tile = format_html('<a href="{}">{}</a>', links[code], tile)  # named by the tile
         parts.append(tile)
     width, height = 13 * (size + gap), 12 * (size + gap)
     desc = "、".join(
@@ -164,5 +174,5 @@ def tile_map(chart_id: str, title: str, counts: dict[str, int], links: dict[str,
         ((8 * (size + gap) + i * 20, 10 * (size + gap) + 20, shade, GRID)
          for i, shade in enumerate(SHADES)),
     )  # fmt: skip
-    return mark_safe(_open(chart_id, title, desc, width, height) + "".join(parts) + legend
-                     + "</svg>")  # fmt: skip
+    svg_open = _open(chart_id, title, desc, width, height, "group" if links else "img")
+    return mark_safe(svg_open + "".join(parts) + legend + "</svg>")

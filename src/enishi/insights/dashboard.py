@@ -66,10 +66,8 @@ def _percent(part, whole) -> str:
     return f"{part * 100 / whole:.1f}%" if whole else "—"
 
 
-def _change(now, before) -> str:
-    if now is None or before is None:
-        return "—"
-    return f"{now - before:+,}"
+def _change(now, before) -> int | str:
+    return "—" if now is None or before is None else now - before
 
 
 def _bucket_label(day, weekly: bool) -> str:

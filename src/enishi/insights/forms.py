@@ -48,8 +48,11 @@ class InsightsFilterForm(forms.Form):
         empty_label=_("すべて"),
     )
 
-    def __init__(self, *args, community, fixed_organizer=None, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, community, fixed_organizer=None, **kwargs):
+        if data is not None and fixed_organizer is not None:
+            data = data.copy()  # an organizer's staff see their own organizer's figures only
+            data["organizer"] = str(fixed_organizer.pk)
+        super().__init__(data, **kwargs)
         self.fixed_organizer = fixed_organizer
         queryset = Organizer.objects.filter(community=community).order_by("name")
         if fixed_organizer is not None:
@@ -104,5 +107,5 @@ class ReportForm(forms.Form):
     )
     minimum = forms.IntegerField(
         label=_("公開する最小の人数"), min_value=1, max_value=1000, required=False,
-        help_text=_("これより少ない人数のセルは「-」で伏せます（既定 10）。"),
+        help_text=_("これより少ない人数のセルは「x」で伏せます（既定 10）。"),
     )  # fmt: skip

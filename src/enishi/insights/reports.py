@@ -2,7 +2,7 @@
 anonymised open-data CSV. All figures come from the dashboard's sections."""
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -171,16 +171,16 @@ def report_pdf(ctx: Context, built: list[tuple[str, dict]]) -> bytes:
 
 def open_data_rows(ctx: Context, minimum: int) -> list[list]:
     """Members by prefecture × birth decade × tie, with every count under `minimum` shown as
-    "-" (no totals, so a suppressed cell cannot be worked out by subtraction)."""
+    "x" as in e-Stat (no totals, so a suppressed cell cannot be worked out by subtraction)."""
     names = dict(PREFECTURE_CHOICES)
     ties = dict(Tie.choices)
     rows = [[_("時点"), _("都道府県コード"), _("都道府県"), _("生まれた年代"), _("つながり"),
              _("人数")]]  # fmt: skip
-    as_of = f"{timezone.localtime(ctx.period.as_of):%Y-%m-%d}"
+    as_of = f"{timezone.localtime(ctx.period.as_of - timedelta(microseconds=1)):%Y-%m-%d}"
     for row in selectors.open_data(community=ctx.community, period=ctx.period):
         code, decade, n = row["member__prefecture_code"], row["member__birth_decade"], row["n"]
         rows.append([as_of, code, str(names.get(code, code)),
                      _("%(decade)s年代") % {"decade": decade} if decade else _("未回答"),
                      str(ties.get(row["tie"], row["tie"])),
-                     n if n >= minimum else "-"])  # fmt: skip
+                     n if n >= minimum else "x"])  # fmt: skip
     return rows

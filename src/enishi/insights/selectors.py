@@ -117,7 +117,7 @@ def _ledger_figures(community: Community, at, ladder: list[Rank]) -> dict:
         f"WHEN {_reaches(rank)} THEN {index} " for index, rank in reversed(list(enumerate(ladder)))
     ) + "ELSE -1 END" if ladder else "-1"
     sums = {
-        "with_entries": "1",
+        "with_entries": "1 = 1",
         Stage.TAKING_PART: taking_part,
         Stage.CONTINUING: continuing,
         Stage.CARRIER: carrier,
