@@ -2,14 +2,17 @@
 
 All dates are in fiscal years 2023 and 2024 (Japan time). Points are given explicitly.
 
-| member | joined | prefecture | ties | ledger (live) | notes |
-|---|---|---|---|---|---|
-| A | 2024-05-10 | 13 | birthplace | reg 10, attended 2024-06-15 (+60), visit 2024-09-01 (+20), donation 2025-01-10 (+30); a visit 2024-11-01 corrected | 120 pts → 下忍; 継続 |
-| B | 2024-04-20 | 27 | family, tourism | reg 10, visit 2024-07-01 (+20); no-show at the activity | 登録 |
-| C | 2023-06-01 | 24 | birthplace | reg 10, attended 2023-07-01 (+60 elsewhere) | withdrew 2024-10-15 |
-| D | 2023-04-05 | 13 | birthplace | reg 10, visit 2023-05-01 (+20) | designated 担い手; lapsed by 2025 |
-| E | pending | 13 | birthplace | — | never verified: not a member |
-| F | 2025-03-20 | 24 | birthplace | — (no entries at all) | 登録 |
+- A joined 2024-05-10 in 13 (tie: birthplace): registration 10, attended 2024-06-15 (+60),
+  visit 2024-09-01 (+20), donation 2025-01-10 (+30), a visit on 2024-11-01 later corrected;
+  120 points → 下忍; 継続.
+- B joined 2024-04-20 in 27 (family, tourism): registration, visit 2024-07-01 (+20); did not
+  show up at the activity; 登録.
+- C joined 2023-06-01 in 24: registration, attended another organizer's 2023-07-01 session
+  (+60); withdrew 2024-10-15.
+- D joined 2023-04-05 in 13: registration, visit 2023-05-01 (+20); designated 担い手; lapsed
+  by 2025.
+- E never verified their address (pending): not a member.
+- F joined 2025-03-20 in 24, referred by A: no ledger entries at all; 登録.
 """
 
 from datetime import datetime
@@ -55,7 +58,8 @@ def build(community) -> dict:
                                  starts_at=jst(2023, 7, 1, 10))  # fmt: skip
     Application.objects.create(session=old_session, member=c, status=Application.Status.ATTENDED)
     engagement_record(member=c, kind=Kind.KNOWLEDGE, source_type="activity_session",
-                      source_id=old_session.pk, points=60, occurred_at=old_session.starts_at)  # fmt: skip
+                      source_id=old_session.pk, points=60,
+                      occurred_at=old_session.starts_at)  # fmt: skip
     engagement_record(member=a, kind=Kind.VISIT, points=20, occurred_at=jst(2024, 9, 1, 12))
     wrong = engagement_record(member=a, kind=Kind.VISIT, points=20,
                               occurred_at=jst(2024, 11, 1, 12))  # fmt: skip

@@ -33,12 +33,11 @@ def report_sections(ctx: Context) -> list[tuple[str, dict]]:
     return [(str(section.title), section.build(ctx)) for section in SECTIONS]
 
 
-def report_xlsx(ctx: Context, built: list[tuple[str, dict]]) -> bytes:
+def report_xlsx(ctx: Context, built: list[tuple[str, dict]], events: dict) -> bytes:
     """A workbook with a cover sheet and one sheet per section, its tables one under another."""
     workbook = Workbook()
     cover = workbook.active
     cover.title = _("表紙")
-    events = selectors.events(community=ctx.community, period=ctx.period)
     bold = Font(bold=True)
     cover.append([_("%(community)s 関係人口の取り組み報告") % {"community": ctx.community.name}])
     cover["A1"].font = Font(bold=True, size=14)
@@ -101,13 +100,14 @@ def _bar_drawing(title: str, labels: list[str], values: list[int], font: str) ->
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueStep = max(1, -(-max(values or [0]) // 5))  # whole numbers
     chart.bars[0].fillColor = colors.HexColor("#0072B2")
     drawing.add(chart)
     drawing.add(String(12 * mm, 57 * mm, title, fontName=font, fontSize=9))
     return drawing
 
 
-def report_pdf(ctx: Context, built: list[tuple[str, dict]]) -> bytes:
+def report_pdf(ctx: Context, built: list[tuple[str, dict]], events: dict) -> bytes:
     """An A4 summary: headline figures and funnel, registrations and six-use engagement
     (charts), events held, top prefectures."""
     regular, bold = pdf_fonts()
@@ -115,12 +115,15 @@ def report_pdf(ctx: Context, built: list[tuple[str, dict]]) -> bytes:
     h1 = ParagraphStyle("h1", fontName=bold, fontSize=16, leading=22, spaceAfter=4)
     h2 = ParagraphStyle("h2", fontName=bold, fontSize=12, leading=18, spaceBefore=8, spaceAfter=4)
     by_key = {table.key: table for _title, data in built for table in data["tables"]}
-    events = selectors.events(community=ctx.community, period=ctx.period)
     title = _("%(community)s 関係人口の取り組み報告（%(period)s）") % {
         "community": ctx.community.name, "period": ctx.period.label}  # fmt: skip
 
     def table(data_rows, widths=None):
-        rows = [[safe_cell(f"{v:,}" if isinstance(v, int) else v) for v in r] for r in data_rows]
+        change = data_rows[0][-1] == _("増減")  # the last column is a change: show its sign
+        # A PDF runs no formulas: cells need no neutralising, unlike CSV and XLSX.
+        rows = [[f"{v:+,}" if change and i == len(r) - 1 and isinstance(v, int)
+                 else f"{v:,}" if isinstance(v, int) else str(v)
+                 for i, v in enumerate(r)] for r in data_rows]  # fmt: skip
         flowable = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
         flowable.setStyle(TableStyle([
             ("FONT", (0, 0), (-1, -1), regular, 8.5),

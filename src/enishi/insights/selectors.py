@@ -6,12 +6,25 @@ only live ledger entries (neither a correction nor corrected), as `ledger.select
 funnel stages and ranks follow `ledger.selectors._standing`, computed per member in SQL.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db import connections
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db import connections, transaction
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from enishi.activities.models import ActivitySession, Application
@@ -26,6 +39,19 @@ STAGE_ORDER = Stage.ORDER  # 登録 → 参加 → 継続 → 担い手 (潜在 
 WEEKLY_UP_TO_DAYS = 62  # periods up to about two months are shown week by week
 
 
+@contextmanager
+def analytic_queries(using: str = "default"):
+    """A transaction for the dashboard's statements. On PostgreSQL it gives their sorts and
+    hashes memory (the default 4 MB spills grouping by member to disk) and turns JIT off (it
+    spends more compiling these aggregates than it saves)."""
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+        yield
+
+
 def alive_q(at, prefix: str = "") -> Q:
     """Members at `at`: joined (email verified) before it and not withdrawn by then."""
     return Q(**{f"{prefix}joined_at__lt": at}) & (
@@ -34,11 +60,40 @@ def alive_q(at, prefix: str = "") -> Q:
 
 
 def live_entries(community: Community) -> QuerySet[Engagement]:
-    """Ledger entries that count: not corrections and not corrected since."""
-    corrected = Engagement.objects.filter(corrects=OuterRef("pk"))
-    return Engagement.objects.filter(community=community, corrects__isnull=True).filter(
-        ~Exists(corrected)
+    """Ledger entries that count: not corrections and not corrected since. The corrected ones
+    are one short list (corrections are rare), read once rather than looked up per row."""
+    corrected = Engagement.objects.filter(community=community, corrects__isnull=False)
+    return Engagement.objects.filter(community=community, corrects__isnull=True).exclude(
+        pk__in=corrected.values("corrects_id")
     )
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    """The first days of the months from `first`'s month to `last`'s month."""
+    result, day = [], first.replace(day=1)
+    while day <= last:
+        result.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return result
+
+
+def bucket_index(expression, starts: list[date], end) -> Case:
+    """Which of the buckets [starts[i], starts[i+1]) (the last one ending at `end`) a datetime
+    falls in, as a CASE of plain comparisons with Japan-time midnights: no time-zone function
+    per row (on SQLite that would be a Python call per row). Outside: NULL."""
+    if isinstance(expression, str):
+        expression = F(expression)
+    bounds = [_midnight(day) for day in starts[1:]] + [end]
+    return Case(
+        When(LessThan(expression, _midnight(starts[0])), then=Value(None)),
+        *[When(LessThan(expression, bound), then=Value(i)) for i, bound in enumerate(bounds)],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+def _midnight(day: date):
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def organizer_entries(queryset: QuerySet[Engagement], organizer: Organizer | None):
@@ -47,12 +102,6 @@ def organizer_entries(queryset: QuerySet[Engagement], organizer: Organizer | Non
         return queryset
     sessions = ActivitySession.objects.filter(activity__organizer=organizer).values("pk")
     return queryset.filter(source_type=ATTENDANCE, source_id__in=sessions)
-
-
-def _local_date(value) -> date:
-    if hasattr(value, "tzinfo") and value.tzinfo is not None:
-        return timezone.localtime(value).date()
-    return value if isinstance(value, date) and not hasattr(value, "hour") else value.date()
 
 
 # --- headline figures, funnel and ranks ----------------------------------------------------
@@ -80,6 +129,7 @@ def _member_rows(community: Community, at) -> QuerySet:
     """One row per member alive at `at` who has live ledger entries before it: the figures
     rank and stage are derived from (see ledger.selectors._figures)."""
     since = at - timedelta(days=365)
+    months = month_starts(timezone.localtime(since).date(), timezone.localtime(at).date())
     doing = ~Q(kind=Kind.REGISTRATION)
     recent = Q(occurred_at__gte=since)
     attendance = Q(source_type=ATTENDANCE)
@@ -93,8 +143,8 @@ def _member_rows(community: Community, at) -> QuerySet:
             attended_12m=Count("pk", filter=attendance & recent),
             doing_12m=Count("pk", filter=doing & recent),
             doing_ever=Count("pk", filter=doing),
-            first_month_12m=TruncMonth(Min("occurred_at", filter=doing & recent)),
-            last_month_12m=TruncMonth(Max("occurred_at", filter=doing & recent)),
+            first_month_12m=bucket_index(Min("occurred_at", filter=doing & recent), months, at),
+            last_month_12m=bucket_index(Max("occurred_at", filter=doing & recent), months, at),
         )
         .order_by()
     )
@@ -187,10 +237,6 @@ def standing(*, community: Community, period: Period, ladder: list[Rank] | None 
 # --- growth ---------------------------------------------------------------------------------
 
 
-def _bucket(period: Period):
-    return TruncWeek if period.days <= WEEKLY_UP_TO_DAYS else TruncMonth
-
-
 def buckets(period: Period) -> list[date]:
     """The weeks (Mondays) or months (first days) the period's time series are shown by."""
     if period.days > WEEKLY_UP_TO_DAYS:
@@ -207,39 +253,39 @@ def buckets(period: Period) -> list[date]:
 def growth(*, community: Community, period: Period) -> dict:
     """Registrations, withdrawals and activity sessions per week or month; the members at the
     start; new members by channel and by referral. Five queries."""
-    at, trunc = period.as_of, _bucket(period)
+    at, starts = period.as_of, buckets(period)
     members = Member.objects.filter(community=community)
     joined = members.filter(joined_at__gte=period.start, joined_at__lt=at)
     by_bucket = {
-        _local_date(row["b"]): row
-        for row in joined.annotate(b=trunc("joined_at"))
+        starts[row["b"]]: row
+        for row in joined.annotate(b=bucket_index("joined_at", starts, at))
         .values("b")
         .annotate(n=Count("pk"), referred=Count("pk", filter=Q(referred_by__isnull=False)))
         .order_by()
     }
     left = {
-        _local_date(row["b"]): row["n"]
+        starts[row["b"]]: row["n"]
         for row in members.filter(
             withdrawn_at__gte=period.start, withdrawn_at__lt=at, joined_at__isnull=False
         )
-        .annotate(b=trunc("withdrawn_at"))
+        .annotate(b=bucket_index("withdrawn_at", starts, at))
         .values("b")
         .annotate(n=Count("pk"))
         .order_by()
     }
     sessions = {
-        _local_date(row["b"]): row["n"]
+        starts[row["b"]]: row["n"]
         for row in ActivitySession.objects.filter(
             activity__community=community, starts_at__gte=period.start, starts_at__lt=at
         )
-        .annotate(b=trunc("starts_at"))
+        .annotate(b=bucket_index("starts_at", starts, at))
         .values("b")
         .annotate(n=Count("pk"))
         .order_by()
     }
     at_start = members.filter(alive_q(period.start)).count()
     series, total = [], at_start
-    for day in buckets(period):
+    for day in starts:
         row = by_bucket.get(day, {})
         new, gone = row.get("n", 0), left.get(day, 0)
         total += new - gone
@@ -249,7 +295,7 @@ def growth(*, community: Community, period: Period) -> dict:
         )
     channels = list(joined.values("channel").annotate(n=Count("pk")).order_by("-n", "channel"))
     return {
-        "weekly": trunc is TruncWeek,
+        "weekly": period.days <= WEEKLY_UP_TO_DAYS,
         "at_start": at_start,
         "series": series,
         "channels": channels,
@@ -318,15 +364,16 @@ def engagements_by_use(*, community: Community, period: Period, organizer=None) 
     entries = organizer_entries(live_entries(community), organizer).filter(
         occurred_at__gte=period.start, occurred_at__lt=period.as_of
     ).exclude(kind=Kind.REGISTRATION)
+    starts = buckets(period)
     rows = (
-        entries.annotate(b=_bucket(period)("occurred_at"))
+        entries.annotate(b=bucket_index("occurred_at", starts, period.as_of))
         .values("b", "kind")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    counts = {(_local_date(row["b"]), row["kind"]): row["n"] for row in rows}
+    counts = {(starts[row["b"]], row["kind"]): row["n"] for row in rows}
     totals = entries.aggregate(n=Count("pk"), people=Count("member_id", distinct=True))
-    return {"buckets": buckets(period), "counts": counts, **totals}
+    return {"buckets": starts, "counts": counts, **totals}
 
 
 def activities(*, community: Community, period: Period, organizer=None, limit: int = 20):
@@ -387,27 +434,28 @@ def retention(*, community: Community, period: Period, months: int = 12) -> list
     first = timezone.localtime(at - timedelta(microseconds=1)).date().replace(day=1)
     for _ in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)
-    start = timezone.make_aware(timezone.datetime(first.year, first.month, 1))
+    starts = month_starts(first, timezone.localtime(at - timedelta(microseconds=1)).date())
+    start = _midnight(first)
     joined = Member.objects.filter(community=community, joined_at__gte=start, joined_at__lt=at)
     sizes = {
-        _local_date(row["c"]): row["n"]
-        for row in joined.annotate(c=TruncMonth("joined_at")).values("c")
+        starts[row["c"]]: row["n"]
+        for row in joined.annotate(c=bucket_index("joined_at", starts, at)).values("c")
         .annotate(n=Count("pk")).order_by()  # fmt: skip
     }
     active = (
         live_entries(community)
-        .filter(member__in=joined.values("pk"), occurred_at__lt=at)
+        .filter(member__in=joined.values("pk"), occurred_at__gte=start, occurred_at__lt=at)
         .exclude(kind=Kind.REGISTRATION)
-        .annotate(c=TruncMonth("member__joined_at"), m=TruncMonth("occurred_at"))
+        .annotate(c=bucket_index("member__joined_at", starts, at),
+                  m=bucket_index("occurred_at", starts, at))  # fmt: skip
         .values("c", "m")
         .annotate(n=Count("member_id", distinct=True))
         .order_by()
     )
     counts = {}
     for row in active:
-        cohort, month_ = _local_date(row["c"]), _local_date(row["m"])
-        offset = (month_.year - cohort.year) * 12 + month_.month - cohort.month
-        counts[cohort, offset] = row["n"]
+        if row["m"] is not None and row["m"] >= row["c"]:
+            counts[starts[row["c"]], row["m"] - row["c"]] = row["n"]
     cohorts = []
     for cohort in sorted(sizes):
         size = sizes[cohort]

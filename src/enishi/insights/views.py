@@ -15,10 +15,11 @@ from enishi.members.models import Member
 from enishi.privacy.models import AuditEvent
 from enishi.privacy.services import audit_record
 
-from . import periods, reports
+from . import periods, reports, selectors
 from .dashboard import SECTIONS, Context, find_table, member_list_link
 from .forms import InsightsFilterForm, ReportForm
 from .periods import fiscal_year_of
+from .selectors import analytic_queries
 
 
 @staff_required(Perm.INSIGHTS)
@@ -74,11 +75,12 @@ def _audit(request, *, what: str, ctx: Context, **detail) -> None:
 def dashboard(request):
     form, ctx = _filters(request)
     prefecture = request.GET.get("prefecture") or None
-    sections = [
-        (section, section.build(ctx, prefecture) if section.key == "places"
-         else section.build(ctx))
-        for section in SECTIONS
-    ]  # fmt: skip
+    with analytic_queries():
+        sections = [
+            (section, section.build(ctx, prefecture) if section.key == "places"
+             else section.build(ctx))
+            for section in SECTIONS
+        ]  # fmt: skip
     this_year = fiscal_year_of(timezone.localdate())
     report_form = ReportForm(
         initial={"fiscal_year": this_year - 1, "minimum": settings.ENISHI_OPEN_DATA_MINIMUM}
@@ -100,7 +102,8 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
 def table_csv(request, key: str):
     """One chart's figures as CSV, for the dashboard's current filters."""
     _form, ctx = _filters(request)
-    table = find_table(ctx, key, prefecture=request.GET.get("prefecture") or None)
+    with analytic_queries():
+        table = find_table(ctx, key, prefecture=request.GET.get("prefecture") or None)
     if table is None:
         return HttpResponse(status=404)
     _audit(request, what=f"csv:{key}", ctx=ctx)
@@ -130,14 +133,16 @@ def report(request, fmt: str):
     form, ctx = _report_context(request)
     if ctx is None:
         return _refused(request, form)
-    built = reports.report_sections(ctx)
+    with analytic_queries():
+        built = reports.report_sections(ctx)
+        events = selectors.events(community=ctx.community, period=ctx.period)
     _audit(request, what=f"report:{fmt}", ctx=ctx)
     name = f"{ctx.community.slug}-report-{ctx.period.fiscal_year}"
     if fmt == "xlsx":
-        body = reports.report_xlsx(ctx, built)
+        body = reports.report_xlsx(ctx, built, events)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body = reports.report_pdf(ctx, built)
+        body = reports.report_pdf(ctx, built, events)
         content_type = "application/pdf"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
@@ -151,6 +156,7 @@ def open_data(request):
     if ctx is None:
         return _refused(request, form)
     minimum = form.cleaned_data.get("minimum") or settings.ENISHI_OPEN_DATA_MINIMUM
-    rows = reports.open_data_rows(ctx, minimum)
+    with analytic_queries():
+        rows = reports.open_data_rows(ctx, minimum)
     _audit(request, what="open_data", ctx=ctx, minimum=minimum, rows=len(rows) - 1)
     return _csv_response(rows, f"{ctx.community.slug}-opendata-{ctx.period.fiscal_year}.csv")
