@@ -59,6 +59,14 @@ def test_the_previous_fiscal_year(community, dataset):
     assert ranks["新入り"] == 1  # D
 
 
+def test_several_periods_in_one_pass_give_the_same_figures(community, dataset,
+                                                          django_assert_num_queries):  # fmt: skip
+    one_by_one = [selectors.standing(community=community, period=p) for p in (FY2024, FY2023)]
+    with django_assert_num_queries(3):  # the ladder, the members, the ledger
+        together = selectors.standings(community=community, periods=[FY2024, FY2023])
+    assert together == one_by_one
+
+
 def test_a_month_counts_only_its_own_arrivals(community, dataset):
     may = selectors.standing(community=community, period=periods.month(date(2024, 5, 1)))
     assert (may.members, may.new, may.withdrawn) == (4, 1, 0)  # B, C, D and A who joined

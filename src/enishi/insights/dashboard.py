@@ -79,8 +79,8 @@ def _bucket_label(day, weekly: bool) -> str:
 
 def headline(ctx: Context) -> dict:
     ladder = list(ctx.community.ranks.order_by("min_points"))
-    now = selectors.standing(community=ctx.community, period=ctx.period, ladder=ladder)
-    before = selectors.standing(community=ctx.community, period=ctx.previous, ladder=ladder)
+    periods = [ctx.period, ctx.previous]
+    now, before = selectors.standings(community=ctx.community, periods=periods, ladder=ladder)
     p = ctx.period
     joined = {"joined_from": p.first_day.isoformat(), "joined_to": p.last_day.isoformat()}
     figures = [

@@ -125,113 +125,135 @@ class Standing:
         return None
 
 
-def _member_rows(community: Community, at) -> QuerySet:
-    """One row per member alive at `at` who has live ledger entries before it: the figures
-    rank and stage are derived from (see ledger.selectors._figures)."""
-    since = at - timedelta(days=365)
-    months = month_starts(timezone.localtime(since).date(), timezone.localtime(at).date())
+def _member_rows(community: Community, ats: list) -> QuerySet:
+    """One row per member with live ledger entries, alive at one of the times `ats`: for each
+    time k, the figures rank and stage are derived from (see ledger.selectors._figures),
+    suffixed _k. One pass over the ledger serves every time."""
     doing = ~Q(kind=Kind.REGISTRATION)
-    recent = Q(occurred_at__gte=since)
     attendance = Q(source_type=ATTENDANCE)
+    figures = {}
+    for k, at in enumerate(ats):
+        since = at - timedelta(days=365)
+        months = month_starts(timezone.localtime(since).date(), timezone.localtime(at).date())
+        before = Q(occurred_at__lt=at)
+        recent = before & Q(occurred_at__gte=since)
+        figures |= {
+            f"n_{k}": Count("pk", filter=before),
+            f"points_{k}": Sum("points", filter=before),
+            f"attended_{k}": Count("pk", filter=attendance & before),
+            f"attended_12m_{k}": Count("pk", filter=attendance & recent),
+            f"doing_12m_{k}": Count("pk", filter=doing & recent),
+            f"doing_ever_{k}": Count("pk", filter=doing & before),
+            f"first_month_{k}": bucket_index(Min("occurred_at", filter=doing & recent), months, at),
+            f"last_month_{k}": bucket_index(Max("occurred_at", filter=doing & recent), months, at),
+        }
+    alive_at_one = Q(member__joined_at__lt=max(ats)) & (
+        Q(member__withdrawn_at__isnull=True) | Q(member__withdrawn_at__gte=min(ats))
+    )
     return (
         live_entries(community)
-        .filter(alive_q(at, "member__"), occurred_at__lt=at)
-        .values("member_id", "member__designated_carrier")
-        .annotate(
-            points=Sum("points"),
-            attended=Count("pk", filter=attendance),
-            attended_12m=Count("pk", filter=attendance & recent),
-            doing_12m=Count("pk", filter=doing & recent),
-            doing_ever=Count("pk", filter=doing),
-            first_month_12m=bucket_index(Min("occurred_at", filter=doing & recent), months, at),
-            last_month_12m=bucket_index(Max("occurred_at", filter=doing & recent), months, at),
-        )
+        .filter(alive_at_one, occurred_at__lt=max(ats))
+        .values("member_id", "member__designated_carrier", "member__joined_at",
+                "member__withdrawn_at")  # fmt: skip
+        .annotate(**figures)
         .order_by()
     )
 
 
-def _reaches(rank: Rank) -> str:
-    return f"(points >= {int(rank.min_points)} AND attended_12m >= {int(rank.min_attendances_12m)})"
+def _ledger_figures(community: Community, ats: list, ladder: list[Rank]) -> list[dict]:
+    """For each time: funnel, rank and activity counts over the per-member rows, all in one
+    SQL statement."""
+    rows = _member_rows(community, ats)
+    connection = connections[rows.db]
+    inner, inner_params = rows.query.get_compiler(using=rows.db).as_sql()
+    columns, params, layout = [], [], []
+    for k, at in enumerate(ats):
 
+        def reaches(rank: Rank, k=k) -> str:
+            return (f"(points_{k} >= {int(rank.min_points)} AND "
+                    f"attended_12m_{k} >= {int(rank.min_attendances_12m)})")  # fmt: skip
 
-def _ledger_figures(community: Community, at, ladder: list[Rank]) -> dict:
-    """Funnel, rank and activity counts over the per-member rows, in one SQL statement."""
-    rows = _member_rows(community, at)
-    inner, params = rows.query.get_compiler(using=rows.db).as_sql()
-    carrier = '"member__designated_carrier"'
-    if ladder:
-        carrier = f"({carrier} OR {_reaches(ladder[-1])})"
-    continuing = f"(doing_12m >= 3 AND first_month_12m <> last_month_12m) OR {carrier}"
-    taking_part = f"attended >= 1 OR {continuing}"
-    rank_case = "CASE " + "".join(
-        f"WHEN {_reaches(rank)} THEN {index} " for index, rank in reversed(list(enumerate(ladder)))
-    ) + "ELSE -1 END" if ladder else "-1"
-    sums = {
-        "with_entries": "1 = 1",
-        Stage.TAKING_PART: taking_part,
-        Stage.CONTINUING: continuing,
-        Stage.CARRIER: carrier,
-        "designated": '"member__designated_carrier"',
-        "active": "doing_12m > 0",
-        "lapsed": "doing_12m = 0 AND doing_ever > 0",
-    }
-    columns = [f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)" for condition in sums.values()]
-    columns += [f"SUM(CASE WHEN rank_index = {i} THEN 1 ELSE 0 END)" for i in range(len(ladder))]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM (SELECT t.*, {rank_case} AS rank_index "
-        f"FROM ({inner}) t) ranked"
-    )
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        values = [int(v or 0) for v in cursor.fetchone()]
-    figures = dict(zip(sums, values, strict=False))
-    figures["ranks"] = values[len(sums) :]
-    return figures
+        designated = '"member__designated_carrier"'
+        carrier = f"({designated} OR {reaches(ladder[-1])})" if ladder else designated
+        continuing = f"(doing_12m_{k} >= 3 AND first_month_{k} <> last_month_{k}) OR {carrier}"
+        sums = {
+            "with_entries": "1 = 1",
+            Stage.TAKING_PART: f"attended_{k} >= 1 OR {continuing}",
+            Stage.CONTINUING: continuing,
+            Stage.CARRIER: carrier,
+            "designated": designated,
+            "active": f"doing_12m_{k} > 0",
+            "lapsed": f"doing_12m_{k} = 0 AND doing_ever_{k} > 0",
+        }
+        rank_case = "CASE " + "".join(
+            f"WHEN {reaches(rank)} THEN {i} " for i, rank in reversed(list(enumerate(ladder)))
+        ) + "ELSE -1 END"  # fmt: skip
+        sums |= {("rank", i): f"({rank_case}) = {i}" for i in range(len(ladder))}
+        alive = ('"member__joined_at" < %s AND ("member__withdrawn_at" IS NULL OR '
+                 f'"member__withdrawn_at" >= %s) AND n_{k} > 0')  # fmt: skip
+        for condition in sums.values():
+            columns.append(f"SUM(CASE WHEN {alive} AND ({condition}) THEN 1 ELSE 0 END)")
+            params += [connection.ops.adapt_datetimefield_value(at)] * 2
+        layout.append(list(sums))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({inner}) t", params + list(inner_params))
+        values = iter([int(v or 0) for v in cursor.fetchone()])
+    result = []
+    for keys in layout:
+        figures = dict(zip(keys, values, strict=False))
+        figures["ranks"] = [figures.pop(("rank", i)) for i in range(len(ladder))]
+        result.append(figures)
+    return result
 
 
 def _ladder(community: Community) -> list[Rank]:
     return list(community.ranks.order_by("min_points"))
 
 
-def standing(*, community: Community, period: Period, ladder: list[Rank] | None = None):
-    """Headline figures, funnel and ranks as of the period: two queries."""
-    at = period.as_of
+def standings(*, community: Community, periods: list[Period],
+              ladder: list[Rank] | None = None) -> list[Standing]:  # fmt: skip
+    """Headline figures, funnel and ranks as of each period: two queries for all of them."""
     ladder = _ladder(community) if ladder is None else ladder
-    counts = Member.objects.filter(community=community).aggregate(
-        members=Count("pk", filter=alive_q(at)),
-        new=Count("pk", filter=Q(joined_at__gte=period.start, joined_at__lt=at)),
-        withdrawn=Count(
-            "pk",
-            filter=Q(withdrawn_at__gte=period.start, withdrawn_at__lt=at, joined_at__isnull=False),
-        ),
-        designated=Count("pk", filter=alive_q(at) & Q(designated_carrier=True)),
-    )
-    ledger = _ledger_figures(community, at, ladder)
-    # Members with no live entry at all: 登録 only, and 担い手 if designated.
-    designated_without = counts["designated"] - ledger["designated"]
-    funnel = {
-        Stage.REGISTERED: counts["members"],
-        Stage.TAKING_PART: ledger[Stage.TAKING_PART] + designated_without,
-        Stage.CONTINUING: ledger[Stage.CONTINUING] + designated_without,
-        Stage.CARRIER: ledger[Stage.CARRIER] + designated_without,
-    }
-    ranks = list(zip(ladder, ledger["ranks"], strict=True))
-    without = counts["members"] - ledger["with_entries"]
-    unranked = without if not ladder or ladder[0].min_points > 0 else 0
-    if ladder and ladder[0].min_points == 0 and ladder[0].min_attendances_12m == 0:
-        ranks[0] = (ladder[0], ranks[0][1] + without)
-    below = counts["members"] - sum(n for _rank, n in ranks)
-    if below or unranked:
-        ranks.insert(0, (None, below))
-    return Standing(
-        members=counts["members"],
-        new=counts["new"],
-        withdrawn=counts["withdrawn"],
-        active=ledger["active"],
-        lapsed=ledger["lapsed"],
-        funnel=funnel,
-        ranks=ranks,
-    )
+    counts = {}
+    for k, period in enumerate(periods):
+        at = period.as_of
+        counts |= {
+            f"members_{k}": Count("pk", filter=alive_q(at)),
+            f"new_{k}": Count("pk", filter=Q(joined_at__gte=period.start, joined_at__lt=at)),
+            f"withdrawn_{k}": Count("pk", filter=Q(
+                withdrawn_at__gte=period.start, withdrawn_at__lt=at, joined_at__isnull=False)),
+            f"designated_{k}": Count("pk", filter=alive_q(at) & Q(designated_carrier=True)),
+        }  # fmt: skip
+    counts = Member.objects.filter(community=community).aggregate(**counts)
+    ledgers = _ledger_figures(community, [period.as_of for period in periods], ladder)
+    result = []
+    for k, ledger in enumerate(ledgers):
+        members = counts[f"members_{k}"]
+        # Members with no live entry at all: 登録 only, and 担い手 if designated.
+        designated_without = counts[f"designated_{k}"] - ledger["designated"]
+        funnel = {
+            Stage.REGISTERED: members,
+            Stage.TAKING_PART: ledger[Stage.TAKING_PART] + designated_without,
+            Stage.CONTINUING: ledger[Stage.CONTINUING] + designated_without,
+            Stage.CARRIER: ledger[Stage.CARRIER] + designated_without,
+        }
+        ranks = list(zip(ladder, ledger["ranks"], strict=True))
+        without = members - ledger["with_entries"]
+        if ladder and ladder[0].min_points == 0 and ladder[0].min_attendances_12m == 0:
+            ranks[0] = (ladder[0], ranks[0][1] + without)  # no points reach the first rank
+        below = members - sum(n for _rank, n in ranks)
+        if below:
+            ranks.insert(0, (None, below))
+        result.append(Standing(
+            members=members, new=counts[f"new_{k}"], withdrawn=counts[f"withdrawn_{k}"],
+            active=ledger["active"], lapsed=ledger["lapsed"], funnel=funnel, ranks=ranks,
+        ))  # fmt: skip
+    return result
+
+
+def standing(*, community: Community, period: Period, ladder: list[Rank] | None = None):
+    """Headline figures, funnel and ranks as of one period."""
+    return standings(community=community, periods=[period], ladder=ladder)[0]
 
 
 # --- growth ---------------------------------------------------------------------------------
