@@ -36,9 +36,11 @@ def test_dashboard_with_demo_data(browser, site):
         assert main.locator("h1").bounding_box()["width"] > 200
         if not bypass_csp:
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "insights-dashboard.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "insights-dashboard.png"), full_page=True,
+                            timeout=90_000)  # a long page: slow on a busy machine
             page.emulate_media(media="print")
-            page.screenshot(path=str(ARTIFACTS / "insights-dashboard-print.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / "insights-dashboard-print.png"),
+                            full_page=True, timeout=90_000)
             page.emulate_media(media="screen")
             assert page.problems == []
         else:

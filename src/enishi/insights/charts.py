@@ -17,12 +17,14 @@ def _n(value: float) -> str:
 
 
 def _scale_max(values) -> int:
+    """The top of the value axis: five steps of a round size that reach the largest value."""
     top = max([v for v in values if v is not None] + [1])
-    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000):
-        if top <= step * 5:
-            return step * ((top + step - 1) // step)
-    magnitude = 10 ** (len(str(top)) - 1)
-    return magnitude * ((top + magnitude - 1) // magnitude)
+    magnitude = 1
+    while True:
+        for step in (1, 2, 3, 4, 5, 6, 8):
+            if step * magnitude * 5 >= top:
+                return step * magnitude * 5
+        magnitude *= 10
 
 
 def _open(chart_id: str, title: str, desc: str, width: int, height: int,
@@ -70,9 +72,9 @@ def columns(chart_id: str, title: str, labels: list[str], series: list[tuple[str
     slot = (width - left - 10) / n
     bar_w = max(4, slot * 0.7)
     parts = []
-    for k in range(5):  # grid lines and their values
-        value = top * k // 4
-        y = top_pad + plot_h - plot_h * k / 4
+    for k in range(6):  # grid lines and their values, five round steps
+        value = top * k // 5
+        y = top_pad + plot_h - plot_h * k / 5
         parts.append(format_html(
             '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"></line>'
             '<text x="{}" y="{}" text-anchor="end" font-size="11" fill="{}">{}</text>',
