@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import translation
 
-from enishi.communities.models import Community, Rank, Tag
+from enishi.communities.models import Community, Organizer, Rank, Tag
 from enishi.core.japan import PREFECTURES
 from enishi.core.postal import lookup_postal_code
 from enishi.members import services
@@ -192,6 +192,7 @@ def data_values() -> list[str]:
         values |= {community.name, community.municipality_name}
     values |= set(Rank.objects.values_list("name", flat=True))
     values |= set(Tag.objects.values_list("name", flat=True))
+    values |= set(Organizer.objects.values_list("name", flat=True))
     for fields in Member.objects.values_list(
         "family_name", "given_name", "family_name_kana", "given_name_kana", "nickname",
         "city", "address_line", "tie_other", "skills_text", "number",
@@ -244,7 +245,8 @@ def people(community):
 
 PUBLIC_PAGES = ["/", "/join/", "/terms/", "/privacy/", "/accounts/login/"]
 MEMBER_PAGES = ["/me/", "/me/card/", "/me/profile/", "/me/mail/", "/me/withdraw/"]
-STAFF_PAGES = ["/staff/", "/staff/members/", "/staff/tags/topic/", "/staff/tags/skill/"]
+STAFF_PAGES = ["/staff/", "/staff/members/", "/staff/tags/topic/", "/staff/tags/skill/",
+               "/staff/insights/", "/staff/insights/?prefecture=13"]
 
 
 def _english_page(client, url: str) -> str:

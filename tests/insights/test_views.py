@@ -208,3 +208,13 @@ def test_dashboard_queries_do_not_grow_with_the_data(client, community, dataset,
     assert len(large) == len(small)
     with django_assert_max_num_queries(40):
         client.get("/staff/insights/?prefecture=13")
+
+
+def test_the_dashboard_in_english_has_no_japanese_ui_text(client, community, dataset):
+    from tests.test_i18n import japanese_ui_text
+
+    _login(client, community)
+    page = client.get(f"/staff/insights/{FY2024}&prefecture=13&lang=en").content.decode()
+    assert '<html lang="en">' in page
+    assert "Members by prefecture" in page
+    assert japanese_ui_text(page, extra_data=("田植え体験", "忍者講座")) == []
