@@ -95,6 +95,15 @@ def test_a_bad_custom_period_is_explained(client, community):
     assert 'value="2025-02-01"' in page  # what was typed is kept
 
 
+def test_a_period_that_has_not_begun_shows_nothing_yet(client, community, dataset):
+    _login(client, community)
+    response = client.get("/staff/insights/?period=month&month=2099-01")
+    assert response.status_code == 200
+    assert "2099年1月" in response.content.decode()
+    response = client.get("/staff/insights/?period=custom&date_from=2099-01-01&date_to=2099-01-31")
+    assert response.status_code == 200
+
+
 def test_custom_period_compares_with_the_days_before(client, community, dataset):
     _login(client, community)
     page = client.get(

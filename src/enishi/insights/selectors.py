@@ -81,6 +81,8 @@ def bucket_index(expression, starts: list[date], end) -> Case:
     """Which of the buckets [starts[i], starts[i+1]) (the last one ending at `end`) a datetime
     falls in, as a CASE of plain comparisons with Japan-time midnights: no time-zone function
     per row (on SQLite that would be a Python call per row). Outside: NULL."""
+    if not starts:  # a period that has not begun: nothing falls in it
+        return Value(None, output_field=IntegerField())
     if isinstance(expression, str):
         expression = F(expression)
     bounds = [_midnight(day) for day in starts[1:]] + [end]
@@ -284,6 +286,7 @@ def growth(*, community: Community, period: Period) -> dict:
         .values("b")
         .annotate(n=Count("pk"), referred=Count("pk", filter=Q(referred_by__isnull=False)))
         .order_by()
+        if row["b"] is not None
     }
     left = {
         starts[row["b"]]: row["n"]
@@ -294,6 +297,7 @@ def growth(*, community: Community, period: Period) -> dict:
         .values("b")
         .annotate(n=Count("pk"))
         .order_by()
+        if row["b"] is not None
     }
     sessions = {
         starts[row["b"]]: row["n"]
@@ -304,6 +308,7 @@ def growth(*, community: Community, period: Period) -> dict:
         .values("b")
         .annotate(n=Count("pk"))
         .order_by()
+        if row["b"] is not None
     }
     at_start = members.filter(alive_q(period.start)).count()
     series, total = [], at_start
@@ -393,7 +398,7 @@ def engagements_by_use(*, community: Community, period: Period, organizer=None) 
         .annotate(n=Count("pk"))
         .order_by()
     )
-    counts = {(starts[row["b"]], row["kind"]): row["n"] for row in rows}
+    counts = {(starts[row["b"]], row["kind"]): row["n"] for row in rows if row["b"] is not None}
     totals = entries.aggregate(n=Count("pk"), people=Count("member_id", distinct=True))
     return {"buckets": starts, "counts": counts, **totals}
 
@@ -463,6 +468,7 @@ def retention(*, community: Community, period: Period, months: int = 12) -> list
         starts[row["c"]]: row["n"]
         for row in joined.annotate(c=bucket_index("joined_at", starts, at)).values("c")
         .annotate(n=Count("pk")).order_by()  # fmt: skip
+        if row["c"] is not None
     }
     active = (
         live_entries(community)
