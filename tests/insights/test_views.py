@@ -144,6 +144,9 @@ def test_report_workbook_reads_back(client, community, dataset):
     assert headline["会員数"][:3] == (4, 2, 2)
     assert headline["この期間の退会"][0] == 1
     assert workbook["把握"]["B3"].number_format == "#,##0"
+    funnel = {r[0].value: r[1:] for r in workbook["把握"].iter_rows() if r[0].value}
+    assert funnel["参加"][1].value == 0.5  # 2 of 4 registered took part
+    assert funnel["参加"][1].number_format == "0.0%"
     assert AuditEvent.objects.get().detail["what"] == "report:xlsx"
 
 

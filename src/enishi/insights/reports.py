@@ -2,6 +2,7 @@
 anonymised open-data CSV. All figures come from the dashboard's sections."""
 
 import io
+import re
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -26,6 +27,15 @@ from . import selectors
 from .dashboard import SECTIONS, Context
 
 NUMBER_FORMAT = "#,##0"
+PERCENT_FORMAT = "0.0%"
+PERCENT = re.compile(r"^\d+(\.\d+)?%$")
+
+
+def _xlsx_value(value):
+    """Shares ("62.5%" in the tables) become numbers formatted as percentages."""
+    if isinstance(value, str) and PERCENT.match(value):
+        return float(value[:-1]) / 100
+    return safe_cell(value)
 
 
 def report_sections(ctx: Context) -> list[tuple[str, dict]]:
@@ -73,10 +83,12 @@ def report_xlsx(ctx: Context, built: list[tuple[str, dict]], events: dict) -> by
                 cell.fill = header_fill
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             for row in table.rows:
-                sheet.append([safe_cell(v) for v in row])
+                sheet.append([_xlsx_value(v) for v in row])
                 for cell in sheet[sheet.max_row]:
                     if isinstance(cell.value, int):
                         cell.number_format = NUMBER_FORMAT
+                    elif isinstance(cell.value, float):
+                        cell.number_format = PERCENT_FORMAT
             for i, header in enumerate(table.headers, start=1):
                 longest = max([len(str(header))] + [len(str(r[i - 1])) for r in table.rows])
                 widths[i] = max(widths.get(i, 8), min(40, longest * 2 + 2))
