@@ -249,7 +249,8 @@ PUBLIC_PAGES = ["/", "/join/", "/terms/", "/privacy/", "/accounts/login/"]
 MEMBER_PAGES = ["/me/", "/me/card/", "/me/profile/", "/me/mail/", "/me/withdraw/"]
 STAFF_PAGES = [
     "/staff/", "/staff/members/", "/staff/tags/topic/", "/staff/tags/skill/", "/staff/team/",
-    "/staff/audit/", "/staff/policies/", "/staff/security/",
+    "/staff/audit/", "/staff/policies/", "/staff/security/", "/staff/insights/",
+    "/staff/insights/?prefecture=13",
 ]
 
 

@@ -314,6 +314,8 @@ ENISHI_STAFF_PAGE_SIZE = 50
 # Sign-ups whose email address was never verified are erased after this many days
 # (`enishi erase_expired`, run daily).
 ENISHI_RETENTION_UNVERIFIED_DAYS = int(os.environ.get("ENISHI_RETENTION_UNVERIFIED_DAYS", "30"))
+# Open data: cells with fewer people than this are suppressed (issue 7).
+ENISHI_OPEN_DATA_MINIMUM = int(os.environ.get("ENISHI_OPEN_DATA_MINIMUM", "10"))
 
 LOGGING = {
     "version": 1,

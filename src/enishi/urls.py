@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("enishi.privacy.urls")),
     path("", include("enishi.shops.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
+    path("staff/insights/", include("enishi.insights.urls")),
     path("staff/", include("enishi.communities.urls")),
     # allauth's own sign-up page would skip the profile: everyone registers at /join/.
     path("accounts/signup/", RedirectView.as_view(pattern_name="join", query_string=True)),

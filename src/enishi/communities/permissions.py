@@ -116,6 +116,14 @@ def staff_required(permission: Perm):
     return decorator
 
 
+def organizer_scope(request):
+    """The organizer an organizer's staff member works for; None for roles that see everything."""
+    role = staff_role(request.user, request.community)
+    if role is not None and role.role == Role.ORGANIZER:
+        return role.organizer
+    return None
+
+
 def visible_organizers(request) -> QuerySet:
     """The organizers this staff member may run activities for."""
     role = staff_role(request.user, request.community)

@@ -1,11 +1,25 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, Q
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 
-from enishi.communities.permissions import Perm, staff_required
+from enishi.communities.permissions import Perm, has_perm, organizer_scope, staff_required
+from enishi.core.japan import PREFECTURE_CHOICES
+from enishi.core.requests import client_ip
+from enishi.core.spreadsheets import excel_csv
 from enishi.members.models import Member
+from enishi.privacy.models import AuditEvent
+from enishi.privacy.services import audit_record
+
+from . import periods, reports, selectors
+from .dashboard import SECTIONS, Context, find_table, member_list_link
+from .forms import InsightsFilterForm, ReportForm
+from .periods import fiscal_year_of
+from .selectors import analytic_queries
 
 
 @staff_required(Perm.INSIGHTS)
@@ -23,3 +37,129 @@ def staff_home(request):
         ),
     )
     return render(request, "insights/staff_home.html", {"figures": figures})
+
+
+def _filters(request) -> tuple[InsightsFilterForm, Context]:
+    form = InsightsFilterForm(
+        request.GET or None, community=request.community, fixed_organizer=organizer_scope(request)
+    )
+    period = form.chosen_period()
+    ctx = Context(
+        community=request.community,
+        period=period,
+        previous=period.previous(),
+        organizer=form.chosen_organizer(),
+        member_link=member_list_link(
+            has_perm(request.user, request.community, Perm.MEMBERS_VIEW)
+        ),
+    )
+    return form, ctx
+
+
+def _query(request, **changes) -> str:
+    keys = ("period", "fiscal_year", "month", "date_from", "date_to", "organizer", "prefecture")
+    params = {k: request.GET[k] for k in keys if request.GET.get(k)}
+    params.update({k: v for k, v in changes.items() if v is not None})
+    return urlencode(params)
+
+
+def _audit(request, *, what: str, ctx: Context, **detail) -> None:
+    audit_record(
+        actor=request.user,
+        ip_address=client_ip(request),
+        community=request.community,
+        action=AuditEvent.Action.INSIGHTS_EXPORT,
+        detail={"what": what, "period": ctx.period.label,
+                "organizer": ctx.organizer.name if ctx.organizer else "", **detail},
+    )  # fmt: skip
+
+
+@staff_required(Perm.INSIGHTS)
+def dashboard(request):
+    form, ctx = _filters(request)
+    prefecture = request.GET.get("prefecture") or None
+    with analytic_queries():
+        sections = [
+            (section, section.build(ctx, prefecture) if section.key == "places"
+             else section.build(ctx))
+            for section in SECTIONS
+        ]  # fmt: skip
+    this_year = fiscal_year_of(timezone.localdate())
+    report_form = ReportForm(
+        initial={"fiscal_year": this_year - 1, "minimum": settings.ENISHI_OPEN_DATA_MINIMUM}
+    )
+    return render(request, "insights/dashboard.html", {
+        "form": form, "ctx": ctx, "sections": sections, "query": _query(request),
+        "report_form": report_form, "prefecture": prefecture,
+        "prefecture_choices": PREFECTURE_CHOICES,
+    })  # fmt: skip
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(excel_csv(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@staff_required(Perm.INSIGHTS)
+def table_csv(request, key: str):
+    """One chart's figures as CSV, for the dashboard's current filters."""
+    _form, ctx = _filters(request)
+    with analytic_queries():
+        table = find_table(ctx, key, prefecture=request.GET.get("prefecture") or None)
+    if table is None:
+        return HttpResponse(status=404)
+    _audit(request, what=f"csv:{key}", ctx=ctx)
+    span = f"{ctx.period.first_day:%Y%m%d}-{ctx.period.last_day:%Y%m%d}"
+    name = f"{ctx.community.slug}-{key}-{span}.csv"
+    return _csv_response([table.headers, *table.rows], name)
+
+
+def _report_context(request) -> tuple[ReportForm, Context | None]:
+    form = ReportForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    period = periods.fiscal_year(form.cleaned_data["fiscal_year"])
+    organizer = organizer_scope(request)
+    ctx = Context(community=request.community, period=period, previous=period.previous(),
+                  organizer=organizer, member_link=member_list_link(False))  # fmt: skip
+    return form, ctx
+
+
+def _refused(request, form):
+    return render(request, "insights/report_refused.html", {"form": form}, status=400)
+
+
+@staff_required(Perm.INSIGHTS)
+def report(request, fmt: str):
+    """The council / ministry report for a fiscal year, as XLSX or PDF."""
+    form, ctx = _report_context(request)
+    if ctx is None:
+        return _refused(request, form)
+    with analytic_queries():
+        built = reports.report_sections(ctx)
+        events = selectors.events(community=ctx.community, period=ctx.period)
+    _audit(request, what=f"report:{fmt}", ctx=ctx)
+    name = f"{ctx.community.slug}-report-{ctx.period.fiscal_year}"
+    if fmt == "xlsx":
+        body = reports.report_xlsx(ctx, built, events)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = reports.report_pdf(ctx, built, events)
+        content_type = "application/pdf"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@staff_required(Perm.INSIGHTS)
+def open_data(request):
+    """Aggregate counts that can be published, small cells suppressed."""
+    form, ctx = _report_context(request)
+    if ctx is None:
+        return _refused(request, form)
+    minimum = form.cleaned_data.get("minimum") or settings.ENISHI_OPEN_DATA_MINIMUM
+    with analytic_queries():
+        rows = reports.open_data_rows(ctx, minimum)
+    _audit(request, what="open_data", ctx=ctx, minimum=minimum, rows=len(rows) - 1)
+    return _csv_response(rows, f"{ctx.community.slug}-opendata-{ctx.period.fiscal_year}.csv")

@@ -218,6 +218,11 @@ def seed_demo(
                     rng.random() < 0.4,
                 )
             )
+            # A few long-standing members whom staff recognise as 担い手 (the funnel's top).
+            member.designated_carrier = (
+                status == Member.Status.ACTIVE and joined < now - timedelta(days=365)
+                and rng.random() < 0.015
+            )  # fmt: skip
         users = User.objects.bulk_create(users)
         verified = []
         for user, member in zip(users, rows, strict=True):

@@ -83,6 +83,7 @@ class AuditEvent(models.Model):
         CHECKIN_LIST = "checkin_list", _("受付名簿の表示")
         ROLE_CHANGE = "role_change", _("職員の役割の変更")
         MEMBER_ERASE = "member_erase", _("個人情報の消去")
+        INSIGHTS_EXPORT = "insights_export", _("集計・報告書の書き出し")
 
     sequence = models.PositiveBigIntegerField(unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")
