@@ -152,3 +152,15 @@ def format_violations(url: str, violations: list[dict]) -> str:
             for detail in (node["summary"] or "").splitlines():
                 lines.append(f"      {detail}")
     return "\n".join(lines)
+
+
+def sign_in_staff(page, site, staff) -> None:
+    """Sign a staff login (made by tests.factories.staff_user) in, with the authenticator code."""
+    from tests.factories import totp_code
+
+    page.goto(site.url + "/accounts/login/")
+    page.locator("input[name=login]").fill(staff.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form").get_by_role("button", name="ログイン").click()
+    page.locator("input[name=code]").fill(totp_code(staff))
+    page.locator("main form button[type=submit]").first.click()

@@ -9,9 +9,9 @@ from playwright.sync_api import expect
 from enishi.activities.models import Activity, Application
 from enishi.members.services import card_token_issue
 from tests.activities.factories import QuestionFactory, SessionFactory
-from tests.factories import MemberFactory, staff_user, totp_code
+from tests.factories import MemberFactory, staff_user
 
-from .conftest import axe_violations, format_violations
+from .conftest import axe_violations, format_violations, sign_in_staff
 from .test_journeys import _log_in
 
 pytestmark = pytest.mark.browser
@@ -40,14 +40,8 @@ def test_apply_accept_check_in_and_rank_up(phone, browser, site):
     # Staff accept the applicant and open the check-in desk for the session.
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ja-JP")
     desk = context.new_page()
-    desk.goto(site.url + "/accounts/login/")
-    desk.locator("input[name=login]").fill(staff.email)
-    desk.locator("input[name=password]").fill("correct-horse-battery")
-    desk.locator("main form").get_by_role("button", name="ログイン").click()
     # Staff sign in with a second factor: the code from their authenticator app.
-    expect(desk).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
-    desk.locator("input[name=code]").fill(totp_code(staff))
-    desk.locator("main form button[type=submit]").first.click()
+    sign_in_staff(desk, site, staff)
     expect(desk).to_have_url(re.compile(r"/staff/$"))
     desk.goto(f"{site.url}/staff/activities/{activity.pk}/")
     desk.get_by_role("button", name="参加確定").click()

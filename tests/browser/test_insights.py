@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.factories import staff_user
 
-from .conftest import ARTIFACTS, PASSWORD, _new_page, axe_violations, format_violations
+from .conftest import ARTIFACTS, _new_page, axe_violations, format_violations, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +20,7 @@ def test_dashboard_with_demo_data(browser, site):
     for bypass_csp in (False, True):  # the CSP is enforced first; axe needs it bypassed
         context, page = _new_page(browser, bypass_csp=bypass_csp)
         page.set_viewport_size({"width": 1280, "height": 900})
-        page.goto(site.url + "/accounts/login/")
-        page.locator("input[name=login]").fill(staff.email)
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("main form").get_by_role("button", name="ログイン").click()
+        sign_in_staff(page, site, staff)
         expect(page.locator("h1")).to_have_text("職員メニュー")  # staff land on /staff/
         page.get_by_role("link", name="把握：ダッシュボード・報告書・オープンデータ").click()
         main = page.locator("main")

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from enishi.communities.models import Community, StaffRole
 from tests.factories import UserFactory, staff_user
 
-from .conftest import PASSWORD, axe_violations, format_violations
+from .conftest import PASSWORD, axe_violations, format_violations, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -57,13 +57,7 @@ def test_staff_set_up_an_authenticator_before_seeing_members(phone, site):
 def test_staff_pages_have_no_serious_accessibility_violations(audit_phone, site):
     page = audit_phone
     staff = staff_user(Community.objects.get(slug="iga"), email="kanri@city.iga.example.jp")
-    page.goto(site.url + "/accounts/login/")
-    page.locator("input[name=login]").fill(staff.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form").get_by_role("button", name="ログイン").click()
-    counter = next(iter(yield_hotp_counters_from_time()))
-    page.locator("input[name=code]").fill(format_hotp_value(hotp_value(staff.totp_secret, counter)))
-    page.locator("main form button[type=submit]").first.click()
+    sign_in_staff(page, site, staff)
     expect(page).to_have_url(re.compile(r"/staff/$"))
     failures = []
     for path in ["/staff/", "/staff/security/", "/staff/team/", "/staff/audit/",

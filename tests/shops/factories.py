@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from enishi.communities.models import Community, StaffRole
 from enishi.shops.models import Benefit, PartnerShop, ShopStaff, UsageReward, VisitSpot
-from tests.factories import staff_user
+from tests.factories import UserFactory
 
 
 def _iga() -> Community:
@@ -54,8 +54,10 @@ class RewardFactory(factory.django.DjangoModelFactory):
 
 
 def clerk(shop: PartnerShop, **kwargs):
-    """A login with the shop staff role, serving this shop."""
-    user = staff_user(shop.community, role=StaffRole.Role.SHOP, **kwargs)
+    """A login with the shop staff role, serving this shop (shop staff see no personal data,
+    so they need no second factor)."""
+    user = UserFactory(**kwargs)
+    StaffRole.objects.create(user=user, community=shop.community, role=StaffRole.Role.SHOP)
     ShopStaff.objects.create(user=user, community=shop.community, shop=shop)
     return user
 

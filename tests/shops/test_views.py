@@ -7,10 +7,8 @@ import re
 import pytest
 from django.core import mail, signing
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from enishi.communities.models import StaffRole
-from enishi.communities.permissions import Perm
 from enishi.members.services import card_token_issue, member_withdraw
 from enishi.shops import services
 from enishi.shops.models import (
@@ -219,24 +217,10 @@ def test_a_shop_role_without_a_shop_is_refused(client, community):
     assert client.get("/shop/").status_code == 403
 
 
-def _staff_routes(resolver=None, prefix=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            yield from _staff_routes(entry, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern) and hasattr(entry.callback, "staff_permission"):
-            yield prefix + str(entry.pattern), entry.callback.staff_permission
+# Shop staff reaching every other URL: tests/test_authorization_matrix.py (the "shop" role).
 
 
-def test_shop_staff_reach_only_the_counter(clerk_client):
-    routes = list(_staff_routes())
-    assert len(routes) > 30
-    for route, permission in routes:
-        path = "/" + re.sub(r"<int:[^>]+>", "1", re.sub(r"<str:[^>]+>", "x", route))
-        if permission == Perm.SHOP_REDEEM:
-            continue
-        for method in (clerk_client.get, clerk_client.post):
-            assert method(path).status_code in (403, 405), path
+def test_shop_staff_see_the_counter_not_the_staff_pages(clerk_client):
     assert clerk_client.get("/staff/").status_code == 403
     assert clerk_client.get("/staff/members/").status_code == 403
     assert clerk_client.get("/shop/").status_code == 200
