@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "enishi.ledger",
     "enishi.activities",
     "enishi.privacy",
+    "enishi.mailings",
     "enishi.insights",
 ]
 

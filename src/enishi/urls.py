@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("enishi.members.urls")),
     path("", include("enishi.ledger.urls")),
     path("", include("enishi.activities.urls")),
+    path("", include("enishi.mailings.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/", include("enishi.communities.urls")),
     # allauth's own sign-up page would skip the profile: everyone registers at /join/.

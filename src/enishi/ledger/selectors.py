@@ -1,7 +1,9 @@
 """The one place that derives a member's points, rank and funnel stage from the ledger."""
 
+import operator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import reduce
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
@@ -132,3 +134,43 @@ def standings(*, community: Community, members: QuerySet[Member] | None = None):
 
 def member_history(*, member: Member, limit: int = 50) -> QuerySet[Engagement]:
     return member.engagements.select_related("corrects").order_by("-occurred_at", "-pk")[:limit]
+
+
+def _qualifies(rank: Rank) -> Q:
+    return Q(ledger_points__gte=rank.min_points,
+             ledger_attendances_12m__gte=rank.min_attendances_12m)  # fmt: skip
+
+
+def standing_filter(*, community: Community, rank: str = "", stage: str = "") -> QuerySet[Member]:
+    """The community's members whose derived rank (a Rank pk, or "none") and/or stage is the
+    one given, as a queryset of pks for use as a subquery: `_standing`'s rules written as
+    conditions on `_figures`' annotations, so a segment counts them in one SQL query."""
+    ladder = _ladder(community)
+    condition = Q()
+    if rank:
+        if rank == "none":
+            condition &= ~_any(_qualifies(r) for r in ladder) if ladder else Q()
+        else:
+            position = next((i for i, r in enumerate(ladder) if str(r.pk) == str(rank)), None)
+            if position is None:
+                return community.members.none().values("pk")
+            condition &= _qualifies(ladder[position])
+            if higher := ladder[position + 1 :]:
+                condition &= ~_any(_qualifies(r) for r in higher)
+    if stage:
+        carrier = Q(designated_carrier=True)
+        if ladder:
+            carrier |= _qualifies(ladder[-1])
+        continuing = Q(ledger_engagements_12m__gte=3, ledger_months_12m__gte=2)
+        taking_part = Q(ledger_attendances__gte=1)
+        condition &= {
+            Stage.CARRIER: carrier,
+            Stage.CONTINUING: ~carrier & continuing,
+            Stage.TAKING_PART: ~carrier & ~continuing & taking_part,
+            Stage.REGISTERED: ~carrier & ~continuing & ~taking_part,
+        }[stage]
+    return _figures(community.members.all()).filter(condition).values("pk")
+
+
+def _any(conditions) -> Q:
+    return reduce(operator.or_, conditions)

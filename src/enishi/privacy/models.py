@@ -50,6 +50,8 @@ class AuditEvent(models.Model):
         MEMBER_EXPORT = "member_export", _("会員一覧の書き出し")
         APPLICANT_EXPORT = "applicant_export", _("応募者一覧の書き出し")
         CHECKIN_LIST = "checkin_list", _("受付名簿の表示")
+        SEGMENT_SAMPLE = "segment_sample", _("セグメントの該当者の表示")
+        MAILING_RECIPIENTS = "mailing_recipients", _("メール配信の宛先一覧の表示")
 
     action = models.CharField(max_length=40, choices=Action.choices)
     member = models.ForeignKey(
