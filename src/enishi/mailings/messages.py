@@ -1,6 +1,7 @@
 """Turning a mailing into one member's mail: merge fields, the plain-text and HTML parts, the
 footer and the List-Unsubscribe headers (RFC 2369 and the one-click POST of RFC 8058)."""
 
+import email.policy
 import secrets
 import string
 from dataclasses import dataclass
@@ -82,6 +83,15 @@ def unsubscribe_token_read(token: str) -> tuple[int, int] | None:
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return int(member_id), int(topic_id)
+
+
+class MailingMessage(EmailMultiAlternatives):
+    """Header lines may be as long as RFC 5322 allows (998), so the List-Unsubscribe URL
+    stays one plain line: folded at 78 it would be turned into encoded words that mail
+    clients do not read as a URL."""
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
 
 
 @dataclass
@@ -184,7 +194,7 @@ class MailingRenderer:
 
     def message(self, member: Member, email: str, **kwargs) -> EmailMultiAlternatives:
         mail = self.render(member, **kwargs)
-        message = EmailMultiAlternatives(
+        message = MailingMessage(
             subject=mail["subject"], body=mail["text"], from_email=self.from_email, to=[email],
             headers=mail["headers"],
         )  # fmt: skip

@@ -173,15 +173,14 @@ def _mark(delivery: Delivery, token: str, status: str, **fields) -> None:
     ).update(status=status, claim_token="", **fields)
 
 
-def _release(deliveries: list[Delivery], token: str, *, now: datetime, error: str) -> datetime:
-    """Put claimed, unsent deliveries back in the queue for a later attempt (or give up on
-    those that have used their attempts). Returns when the next attempt is due."""
-    retry_at = None
+def _release(deliveries: list[Delivery], token: str, *, when: datetime, error: str) -> None:
+    """Put claimed, unsent deliveries back in the queue until `when` (or give up on those that
+    have used their attempts)."""
     for delivery in deliveries:
         if delivery.attempts >= MAX_ATTEMPTS:
-            _mark(delivery, token, Delivery.Status.FAILED, error=error[:300])
+            _mark(delivery, token, Delivery.Status.FAILED, attempts=delivery.attempts,
+                  error=error[:300])  # fmt: skip
             continue
-        when = now + (backoff(delivery.attempts) if delivery.attempts else timedelta(0))
         Delivery.objects.filter(pk=delivery.pk, claim_token=token).update(
             status=Delivery.Status.QUEUED,
             claim_token="",
@@ -189,8 +188,6 @@ def _release(deliveries: list[Delivery], token: str, *, now: datetime, error: st
             next_attempt_at=when,
             error=error[:300],
         )
-        retry_at = when if retry_at is None else min(retry_at, when)
-    return retry_at
 
 
 def _is_permanent(error: smtplib.SMTPRecipientsRefused) -> bool:
@@ -301,17 +298,25 @@ def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None
                                          detail=str(error))  # fmt: skip
                         run.bounced += 1
                         continue
-                    run.retry_at = _release(batch[position:], token, now=timezone.now(),
-                                            error=str(error))  # fmt: skip
-                    run.errors.append(str(error))
-                    return run
+                    # 4xx for this recipient only (greylisting, full mailbox): it waits,
+                    # the others go on.
+                    when = timezone.now() + backoff(delivery.attempts)
+                    _release([delivery], token, when=when, error=str(error))
+                    run.retry_at = when if run.retry_at is None else min(run.retry_at, when)
+                    continue
                 except (smtplib.SMTPException, OSError) as error:
                     # The server is down, refused the connection or timed out: nothing of
                     # this message was accepted. Everything claimed and unsent goes back.
                     logger.warning("mailing %s: mail server failed: %s", mailing.pk, error)
-                    run.retry_at = _release(batch[position:], token, now=timezone.now(),
-                                            error=f"{type(error).__name__}: {error}")  # fmt: skip
-                    run.errors.append(str(error))
+                    # The whole mailing waits for the back-off, not only this batch.
+                    when = timezone.now() + backoff(delivery.attempts)
+                    text = f"{type(error).__name__}: {error}"
+                    _release(batch[position:], token, when=when, error=text)
+                    Delivery.objects.filter(
+                        mailing=mailing, status=Delivery.Status.QUEUED, next_attempt_at__lt=when
+                    ).update(next_attempt_at=when)
+                    run.retry_at = when
+                    run.errors.append(text)
                     _close(connection)
                     connection = None
                     return run
