@@ -22,6 +22,10 @@ def _ago(days):
     return timezone.now() - timedelta(days=days)
 
 
+def _on(year, month, day):
+    return timezone.make_aware(timezone.datetime(year, month, day, 12))
+
+
 @pytest.fixture
 def people(community):
     year = timezone.localdate().year
@@ -31,15 +35,15 @@ def people(community):
     MemberUse.objects.create(member=a, use="local_activity")
     a.topics.add(tags["農業"])
     b = subscriber(prefecture_code="27", birth_year=year - 28, ties=["family"],
-                   joined_at=timezone.make_aware(timezone.datetime(2025, 6, 1, 12)),
+                   joined_at=_on(2025, 6, 1),
                    nickname="b")  # fmt: skip
     MemberUse.objects.create(member=b, use="visit")
     b.topics.add(tags["忍者"])
     c = subscriber(prefecture_code="23", birth_year=year - 66, ties=["tourism"],
-                   joined_at=timezone.make_aware(timezone.datetime(2024, 3, 1, 9)), nickname="c")  # fmt: skip
+                   joined_at=_on(2024, 3, 1), nickname="c")  # fmt: skip
     c.skills.add(tags["IT"])
     h = subscriber(prefecture_code="26", birth_year=year - 35, designated_carrier=True,
-                   joined_at=timezone.make_aware(timezone.datetime(2023, 5, 1, 9)), nickname="h")  # fmt: skip
+                   joined_at=_on(2023, 5, 1), nickname="h")  # fmt: skip
     # Never chosen, whatever the conditions:
     subscriber(prefecture_code="13", newsletter=False, nickname="no-consent")
     subscriber(prefecture_code="27", status=Member.Status.WITHDRAWN, nickname="withdrawn")
@@ -114,12 +118,13 @@ def test_rank_and_stage_filters_agree_with_the_standing_selector(community, peop
     reachable = reachable_members(community=community)
     derived = {m.pk: s for m, s in standings(community=community, members=reachable)}
     for rank in Rank.objects.filter(community=community):
-        chosen = set(segment_members(community=community, match="all",
-                                     conditions={"rank": str(rank.pk)}).values_list("pk", flat=True))  # fmt: skip
+        members = segment_members(community=community, match="all",
+                                  conditions={"rank": str(rank.pk)})  # fmt: skip
+        chosen = set(members.values_list("pk", flat=True))
         assert chosen == {pk for pk, s in derived.items() if s.rank == rank}, rank.name
     for stage in Stage.ORDER:
-        chosen = set(segment_members(community=community, match="all",
-                                     conditions={"stage": stage}).values_list("pk", flat=True))  # fmt: skip
+        members = segment_members(community=community, match="all", conditions={"stage": stage})
+        chosen = set(members.values_list("pk", flat=True))
         assert chosen == {pk for pk, s in derived.items() if s.stage == stage}, stage
 
 
