@@ -18,6 +18,7 @@ from django.utils import translation
 from enishi.communities.models import Community, Rank, Tag
 from enishi.core.japan import PREFECTURES
 from enishi.core.postal import lookup_postal_code
+from enishi.mailings.models import Mailing, MailTopic, Segment
 from enishi.members import services
 from enishi.members.models import Member, MemberUse, Use
 from tests.factories import MemberFactory, staff_user
@@ -192,6 +193,10 @@ def data_values() -> list[str]:
         values |= {community.name, community.municipality_name}
     values |= set(Rank.objects.values_list("name", flat=True))
     values |= set(Tag.objects.values_list("name", flat=True))
+    for fields in MailTopic.objects.values_list("name", "description"):
+        values |= set(fields)
+    values |= set(Segment.objects.values_list("name", flat=True))
+    values |= set(Mailing.objects.values_list("subject", flat=True))
     for fields in Member.objects.values_list(
         "family_name", "given_name", "family_name_kana", "given_name_kana", "nickname",
         "city", "address_line", "tie_other", "skills_text", "number",
@@ -244,7 +249,11 @@ def people(community):
 
 PUBLIC_PAGES = ["/", "/join/", "/terms/", "/privacy/", "/accounts/login/"]
 MEMBER_PAGES = ["/me/", "/me/card/", "/me/profile/", "/me/mail/", "/me/withdraw/"]
-STAFF_PAGES = ["/staff/", "/staff/members/", "/staff/tags/topic/", "/staff/tags/skill/"]
+STAFF_PAGES = [
+    "/staff/", "/staff/members/", "/staff/tags/topic/", "/staff/tags/skill/",
+    "/staff/segments/", "/staff/segments/new/", "/staff/mailings/", "/staff/mailings/new/",
+    "/staff/mailings/journeys/",
+]  # fmt: skip
 
 
 def _english_page(client, url: str) -> str:
@@ -375,3 +384,35 @@ def test_japanese_requests_show_japanese(client, people):
     page = client.get("/me/").content.decode()
     assert "<h1>マイページ</h1>" in page and "会員番号" in page
     assert "My page" not in page
+
+
+@pytest.mark.django_db
+def test_mailing_pages_and_unsubscribe_in_english(client, people):
+    from enishi.mailings.messages import unsubscribe_token
+    from enishi.mailings.services import mailing_queue
+    from enishi.privacy.models import Consent
+
+    member = people["member"]
+    Consent.objects.create(member=member, purpose="newsletter_email", granted=True, source="t")
+    topic = MailTopic.objects.first()
+    segment = Segment.objects.create(
+        community=member.community, name="Everyone", conditions={"everyone": True}
+    )
+    mailing = Mailing.objects.create(community=member.community, topic=topic, segment=segment,
+                                     subject="Autumn news", body="Hello {nickname}")  # fmt: skip
+    client.force_login(people["staff"])
+    for url in (f"/staff/mailings/{mailing.pk}/", f"/staff/mailings/{mailing.pk}/preview/",
+                f"/staff/segments/{segment.pk}/", f"/staff/mailings/{mailing.pk}/edit/"):  # fmt: skip
+        assert japanese_ui_text(_english_page(client, url)) == [], url
+    page = post(client, "/staff/segments/count/?lang=en",
+                {"match": "all", "everyone": "on"}).content.decode()  # fmt: skip
+    assert japanese_ui_text(page) == []
+    mailing_queue(mailing=mailing)
+    for url in (f"/staff/mailings/{mailing.pk}/", f"/staff/mailings/{mailing.pk}/recipients/"):
+        assert japanese_ui_text(_english_page(client, url)) == [], url
+    client.logout()
+    url = f"/unsubscribe/{unsubscribe_token(member=member, topic=topic)}/"
+    assert japanese_ui_text(_english_page(client, url)) == []
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = post(client, url, {"scope": "topic"}).content.decode()
+    assert japanese_ui_text(page) == []

@@ -241,6 +241,9 @@ def seed_demo(
         demo_member=demo,
         now=now,
     )
+    from enishi.mailings.demo import seed_mailings
+
+    seed_mailings(community=community, staff=staff, now=now)
     return SeedResult(
         created=created,
         total=Member.objects.filter(community=community).count(),
