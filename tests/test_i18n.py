@@ -401,8 +401,9 @@ def test_mailing_pages_and_unsubscribe_in_english(client, people):
     mailing = Mailing.objects.create(community=member.community, topic=topic, segment=segment,
                                      subject="Autumn news", body="Hello {nickname}")  # fmt: skip
     client.force_login(people["staff"])
-    for url in (f"/staff/mailings/{mailing.pk}/", f"/staff/mailings/{mailing.pk}/preview/",
-                f"/staff/segments/{segment.pk}/", f"/staff/mailings/{mailing.pk}/edit/"):  # fmt: skip
+    urls = [f"/staff/mailings/{mailing.pk}/", f"/staff/mailings/{mailing.pk}/preview/",
+            f"/staff/segments/{segment.pk}/", f"/staff/mailings/{mailing.pk}/edit/"]  # fmt: skip
+    for url in urls:
         assert japanese_ui_text(_english_page(client, url)) == [], url
     page = post(client, "/staff/segments/count/?lang=en",
                 {"match": "all", "everyone": "on"}).content.decode()  # fmt: skip
