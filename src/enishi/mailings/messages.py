@@ -181,8 +181,8 @@ class MailingRenderer:
             "preferences_url": self.preferences_url,
         }
         text = render_to_string("mailings/email/message.txt", context)
-        html = render_to_string("mailings/email/message.html", context)
         content = render_to_string("mailings/email/_content.html", context)
+        html = render_to_string("mailings/email/message.html", {**context, "content": content})
         headers = {
             "List-Unsubscribe": f"<{one_click_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

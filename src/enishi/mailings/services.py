@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.core.mail import mailers
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from enishi.communities.models import Community
@@ -168,9 +168,18 @@ def address_mark_bounced(*, email: str, detail: str = "") -> int:
 
 
 def _mark(delivery: Delivery, token: str, status: str, **fields) -> None:
-    Delivery.objects.filter(
-        pk=delivery.pk, claim_token=token, status=Delivery.Status.SENDING
-    ).update(status=status, claim_token="", **fields)
+    """Record the outcome of one claimed delivery, right after it happened. On PostgreSQL the
+    commit does not wait for the disk (synchronous_commit off, for this transaction only): it
+    is visible at once and survives the worker dying; only a crash of the database server
+    itself could lose the last fraction of a second of marks, and those rows would then be
+    sent again after the claim lease. Waiting for the disk costs ~7 ms a mail."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        Delivery.objects.filter(
+            pk=delivery.pk, claim_token=token, status=Delivery.Status.SENDING
+        ).update(status=status, claim_token="", **fields)
 
 
 def _release(deliveries: list[Delivery], token: str, *, when: datetime, error: str) -> None:

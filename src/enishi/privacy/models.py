@@ -26,7 +26,8 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["member", "purpose", "-recorded_at", "-pk"]
-        indexes = [models.Index(fields=["member", "purpose", "-recorded_at"])]
+        # Serves "the latest answer" per member (segments ask it for every member at once).
+        indexes = [models.Index(fields=["member", "purpose", "-recorded_at", "-id"])]
 
 
 class AuditEventQuerySet(models.QuerySet):
