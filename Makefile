@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_MEMBERS ?= 600
 
-.PHONY: demo test install install-dev lint bench lock messages
+.PHONY: demo test install install-dev lint bench bench-mailings lock messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "enishi needs Python 3.12 or newer")'
@@ -42,6 +42,11 @@ lint: install-dev
 ## the card, /activities/, /me/ and every member's rank and stage (SQLite and PostgreSQL).
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+## make bench-mailings: 1,000,000 members on PostgreSQL: segment counts, render and queue
+## 100,000 mails, deliver 10,000 to a local SMTP sink (bench/mailings.py).
+bench-mailings: install-dev
+	$(BIN)/python bench/mailings.py
 
 ## make lock: re-pin the dependencies (needs network access to PyPI).
 lock: | $(BIN)/python

@@ -56,7 +56,9 @@ def generate(members: int) -> dict:
     from enishi.communities.models import Community, Tag
 
     community = Community.objects.get(slug="iga")
-    topics = list(Tag.objects.filter(community=community, kind="topic").values_list("pk", flat=True))
+    topics = list(
+        Tag.objects.filter(community=community, kind="topic").values_list("pk", flat=True)
+    )
     timings = {}
     steps = [
         ("users", f"""
@@ -285,15 +287,15 @@ def deliver(n: int, settings, *, interrupt: bool) -> dict:
         threading.Thread(target=stop_and_restart, daemon=True).start()
     started = time.perf_counter()
     runs = 0
-    clock = timezone.now()
+    clock = [timezone.now()]
     while Delivery.objects.filter(mailing=mailing, status__in=["queued", "sending"]).exists():
         runs += 1
         with mock.patch("django.utils.timezone.now", side_effect=lambda: max(
-                clock, datetime.now(UTC))):  # fmt: skip
+                clock[0], datetime.now(UTC))):  # fmt: skip
             run = mailing_deliver(mailing_id=mailing.pk, batch_size=200)
         if run.retry_at is not None:
             time.sleep(1.2)  # the server comes back; then act as if the back-off had passed
-            clock = run.retry_at + timedelta(seconds=1)
+            clock[0] = run.retry_at + timedelta(seconds=1)
         if runs > 20:
             break
     elapsed = time.perf_counter() - started
