@@ -82,7 +82,7 @@ def generate(members: int) -> dict:
                 CASE WHEN g % 2 = 0 THEN '忍' || (g % 100) ELSE '' END,
                 '伊賀太郎', 'イガタロウ', 1950 + (g * 7) % 57, 1 + g % 12,
                 (1950 + (g * 7) % 57) / 10 * 10, 'unanswered', '',
-                ({_array(PREFECTURES)})[1 + (g * 7919) % {len(PREFECTURES)}], '', '', '', '',
+                ({_array(PREFECTURES)})[1 + (g::bigint * 7919) % {len(PREFECTURES)}], '', '', '', '',
                 '', '', 'sns', g % 997 = 0, 'R' || g, 'K' || g,
                 now() - ((g * 13) % 730) * interval '1 day',
                 now(),
