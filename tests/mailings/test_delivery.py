@@ -240,3 +240,20 @@ def test_attempts_run_out_after_the_last_retry(community, topic, everyone, setti
     assert "gone" in delivery.error
     requeue_stale_claims()
     assert Delivery.objects.get(mailing=mailing).status == Delivery.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_cron_leaves_a_mailing_a_worker_is_sending_to_that_worker(community, topic, everyone):
+    from enishi.mailings.services import mailings_tick
+
+    _members(2)
+    mailing = _mailing(community, topic, everyone)
+    mailing_queue(mailing=mailing)
+    first = Delivery.objects.filter(mailing=mailing).order_by("pk").first()
+    Delivery.objects.filter(pk=first.pk).update(
+        status=Delivery.Status.SENDING, claim_token="alive", claimed_at=timezone.now()
+    )
+    assert mailings_tick()["started"] == 0
+    later = timezone.now() + CLAIM_LEASE + timedelta(minutes=1)
+    result = mailings_tick(now=later)
+    assert (result["stale"], result["started"]) == (1, 1)

@@ -212,10 +212,12 @@ def requeue_stale_claims(*, now: datetime | None = None) -> int:
     ).update(status=Delivery.Status.QUEUED, claim_token="", next_attempt_at=now)
 
 
-def _recommendations(members: list[Member]) -> dict[int, list]:
-    from .journeys import recommended_activities
+def _recommendations(community: Community, member_ids: list[int]) -> dict[int, list]:
+    from .journeys import open_activities, recommended_activities
 
-    return {m.pk: recommended_activities(member=m) for m in members}
+    activities = open_activities(community=community)
+    members = Member.objects.filter(pk__in=member_ids).prefetch_related("uses", "topics")
+    return {m.pk: recommended_activities(member=m, activities=activities) for m in members}
 
 
 def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None = None):
@@ -269,7 +271,7 @@ def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None
                 }
             recommended = {}
             if "recommended_activities" in renderer.used:
-                recommended = _recommendations(list(members.values()))
+                recommended = _recommendations(mailing.community, member_ids)
             for position, delivery in enumerate(batch):
                 handled += 1
                 if delivery.member_id not in still_reachable:
@@ -368,8 +370,13 @@ def mailings_tick(*, now: datetime | None = None) -> dict:
     ):
         queued += mailing_queue(mailing=mailing)
     stale = requeue_stale_claims(now=now)
+    # Mailings a worker is sending right now (fresh claims) are left to it.
+    busy = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__gte=now - CLAIM_LEASE
+    ).values("mailing_id")
     due = list(
         Delivery.objects.filter(status=Delivery.Status.QUEUED, next_attempt_at__lte=now)
+        .exclude(mailing_id__in=busy)
         .order_by()
         .values_list("mailing_id", flat=True)
         .distinct()

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from enishi.communities.permissions import Perm, staff_required
+from enishi.communities.permissions import Perm, has_perm, staff_required
 from enishi.core.requests import client_ip
 from enishi.core.tasks import send_email
 from enishi.core.text import to_half_width_ascii
@@ -65,6 +66,8 @@ def segment_count(request):
             match=form.cleaned_data["match"],
             conditions=form.conditions(),
         )
+        if not has_perm(request.user, request.community, Perm.MEMBERS_VIEW):
+            preview["sample"] = []  # the count only: this role does not see members
         if preview["sample"]:
             audit_record(
                 actor=request.user, ip_address=client_ip(request), community=request.community,
@@ -271,6 +274,8 @@ def mailing_progress(request, pk: int):
 @staff_required(Perm.MAILINGS)
 def mailing_deliveries(request, pk: int):
     """Per-recipient status of a mailing (personal data: audited)."""
+    if not has_perm(request.user, request.community, Perm.MEMBERS_VIEW):
+        raise PermissionDenied
     mailing = _mailing(request, pk)
     deliveries = (
         Delivery.objects.filter(mailing=mailing)
