@@ -197,3 +197,17 @@ def test_schedule_and_cron(client, community, staff, committed):
         with committed():
             call_command("run_mailings", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert [m.to for m in mail.outbox] == [[member.user.email]]
+
+
+@pytest.mark.parametrize("n", [2, 40])
+def test_lists_run_a_constant_number_of_queries(client, community, staff, n,
+                                                django_assert_max_num_queries):  # fmt: skip
+    topic = community.mail_topics.first()
+    for i in range(n):
+        segment = Segment.objects.create(community=community, name=f"セグメント{i}",
+                                         conditions={"everyone": True})  # fmt: skip
+        Mailing.objects.create(community=community, topic=topic, segment=segment,
+                               subject=f"伊賀だより{i}", body="本文")  # fmt: skip
+    for url in ("/staff/mailings/", "/staff/segments/", "/staff/mailings/journeys/"):
+        with django_assert_max_num_queries(8):
+            assert client.get(url).status_code == 200
