@@ -2,10 +2,12 @@
 query, built from Q objects and Exists subqueries (no per-member Python loops)."""
 
 import operator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from enishi.activities.models import Application
@@ -30,13 +32,21 @@ from .models import (
 AGE_BANDS = ["10", "20", "30", "40", "50", "60", "70"]
 
 
-def _newsletter_granted() -> Subquery:
-    latest = (
-        Consent.objects.filter(member=OuterRef("pk"), purpose=Consent.Purpose.NEWSLETTER_EMAIL)
-        .order_by("-recorded_at", "-pk")
-        .values("granted")[:1]
+def newsletter_granted_members() -> QuerySet[Consent]:
+    """Member ids whose latest newsletter answer (by time, then id, as
+    `privacy.selectors.current_consent`) is yes: the yes answers with no later answer. Written
+    as an anti-join rather than "the latest row per member" so the database can answer it for a
+    million members with hash joins instead of one index probe per member."""
+    purpose = Consent.Purpose.NEWSLETTER_EMAIL
+    later = Consent.objects.filter(member=OuterRef("member"), purpose=purpose).filter(
+        Q(recorded_at__gt=OuterRef("recorded_at"))
+        | Q(recorded_at=OuterRef("recorded_at"), pk__gt=OuterRef("pk"))
     )
-    return Subquery(latest)
+    return (
+        Consent.objects.filter(purpose=purpose, granted=True)
+        .filter(~Exists(later))
+        .values("member_id")
+    )
 
 
 def reachable_members(*, community: Community, topic: MailTopic | None = None):
@@ -47,8 +57,7 @@ def reachable_members(*, community: Community, topic: MailTopic | None = None):
         Member.objects.filter(community=community, status=Member.Status.ACTIVE)
         .exclude(user__isnull=True)
         .exclude(user__email="")
-        .alias(newsletter=_newsletter_granted())
-        .filter(newsletter=True)
+        .filter(pk__in=newsletter_granted_members())
         .filter(~Exists(SuppressedAddress.objects.filter(email=OuterRef("user__email"))))
     )
     if topic is not None:
@@ -148,12 +157,26 @@ def segment_members(
     return members.filter(reduce(combine, parts))
 
 
+@contextmanager
+def _without_jit():
+    """PostgreSQL's JIT compiles big plans first, which costs a second or more for a count
+    that runs once; the live count is faster without it (this transaction only)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def segment_preview(*, community: Community, match: str, conditions: dict, sample: int = 10):
+    """The live count and the newest few members of a segment being built."""
     members = segment_members(community=community, match=match, conditions=conditions)
-    return {
-        "count": members.count(),
-        "sample": list(members.order_by("-joined_at", "-pk")[:sample]),
-    }
+    with _without_jit():
+        return {
+            "count": members.count(),
+            "sample": list(members.order_by("-joined_at", "-pk")[:sample]),
+        }
 
 
 def mailing_recipients(*, mailing: Mailing) -> QuerySet[Member]:
