@@ -257,3 +257,35 @@ def test_cron_leaves_a_mailing_a_worker_is_sending_to_that_worker(community, top
     later = timezone.now() + CLAIM_LEASE + timedelta(minutes=1)
     result = mailings_tick(now=later)
     assert (result["stale"], result["started"]) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_with_the_database_backend_a_failed_run_queues_itself_again_for_later(
+    community, topic, everyone, settings, committed
+):
+    """The worker path end to end: queueing stores a task row; `db_worker --batch` runs it;
+    the mail server refuses, so the task stores a new one whose run_after is the back-off, and
+    the worker leaves that one alone until then."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend",
+                                  "QUEUES": ["default"]}}  # fmt: skip
+    _members(2)
+    mailing = _mailing(community, topic, everyone)
+    with committed():
+        mailing_queue(mailing=mailing)
+    assert DBTaskResult.objects.count() == 1
+    refused = smtplib.SMTPServerDisconnected("down")
+    with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
+                    side_effect=refused):  # fmt: skip
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    retry = DBTaskResult.objects.order_by("-enqueued_at").first()
+    assert DBTaskResult.objects.count() == 2
+    assert retry.status == "READY"
+    assert retry.run_after > timezone.now() + timedelta(seconds=30)
+    assert Delivery.objects.filter(mailing=mailing, status=Delivery.Status.QUEUED).count() == 2
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    assert mail.outbox == []  # not yet
+    with mock.patch("django.utils.timezone.now", return_value=retry.run_after + timedelta(1)):
+        call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    assert sorted(m.to[0] for m in mail.outbox) == ["m0@example.jp", "m1@example.jp"]
