@@ -289,3 +289,18 @@ def test_with_the_database_backend_a_failed_run_queues_itself_again_for_later(
     with mock.patch("django.utils.timezone.now", return_value=retry.run_after + timedelta(1)):
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
     assert sorted(m.to[0] for m in mail.outbox) == ["m0@example.jp", "m1@example.jp"]
+
+
+@pytest.mark.django_db
+def test_a_deleted_recommended_activity_leaves_the_field_empty(community, topic, everyone):
+    from tests.activities.factories import ActivityFactory
+
+    _members(1)
+    activity = ActivityFactory(title="消える活動")
+    mailing = _mailing(community, topic, everyone, activity=activity,
+                       body="おすすめ：[{activity_title}]({activity_url})。")  # fmt: skip
+    mailing_queue(mailing=mailing)
+    activity.sessions.all().delete()
+    activity.delete()
+    assert mailing_deliver(mailing_id=mailing.pk).sent == 1
+    assert "おすすめ：" in mail.outbox[0].body and "消える活動" not in mail.outbox[0].body

@@ -152,6 +152,10 @@ class MailingRenderer:
                                                 ((u, t) for t, u in urls))
             ) if urls else ""  # fmt: skip
             merged["recommended_activities"] = Value(text=text, html=str(html))
+        # A field whose data went away since the draft was checked (the activity was deleted)
+        # is left empty rather than failing the mail.
+        for field in self.used - merged.keys():
+            merged[field] = Value(text="", html="")
         return merged
 
     def render(self, member: Member, *, standing=None, recommended=(), message_id: str = ""):

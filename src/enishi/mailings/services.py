@@ -287,13 +287,20 @@ def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None
                     run.invalid += 1
                     continue
                 member = members[delivery.member_id]
-                message = renderer.message(
-                    member,
-                    delivery.email,
-                    standing=standing.get(member.pk),
-                    recommended=recommended.get(member.pk, ()),
-                    message_id=f"<mailing{mailing.pk}.delivery{delivery.pk}@enishi>",
-                )
+                try:
+                    message = renderer.message(
+                        member,
+                        delivery.email,
+                        standing=standing.get(member.pk),
+                        recommended=recommended.get(member.pk, ()),
+                        message_id=f"<mailing{mailing.pk}.delivery{delivery.pk}@enishi>",
+                    )
+                except Exception as error:  # noqa: BLE001 - one bad mail must not stop the rest
+                    logger.exception("mailing %s: rendering failed", mailing.pk)
+                    _mark(delivery, token, Delivery.Status.FAILED,
+                          error=f"render: {type(error).__name__}: {error}"[:300])  # fmt: skip
+                    run.failed += 1
+                    continue
                 delivery.attempts += 1
                 try:
                     if connection is None:
