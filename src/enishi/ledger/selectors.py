@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import reduce
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -144,32 +144,85 @@ def _qualifies(rank: Rank) -> Q:
 def standing_filter(*, community: Community, rank: str = "", stage: str = "") -> QuerySet[Member]:
     """The community's members whose derived rank (a Rank pk, or "none") and/or stage is the
     one given, as a queryset of pks for use as a subquery: `_standing`'s rules written as
-    conditions on `_figures`' annotations, so a segment counts them in one SQL query."""
-    ladder = _ladder(community)
-    condition = Q()
+    conditions on `_figures`' annotations, so a segment counts them in one SQL query.
+
+    Summing a million members' ledger is the expensive part, so each rule first narrows the
+    members to those who could meet it at all (a rank asking for attendances needs one in the
+    last 12 months; every stage above 登録 needs an entry other than the registration), and
+    登録 is counted as everyone minus those above it."""
+    parts = []
     if rank:
-        if rank == "none":
-            condition &= ~_any(_qualifies(r) for r in ladder) if ladder else Q()
-        else:
-            position = next((i for i, r in enumerate(ladder) if str(r.pk) == str(rank)), None)
-            if position is None:
-                return community.members.none().values("pk")
-            condition &= _qualifies(ladder[position])
-            if higher := ladder[position + 1 :]:
-                condition &= ~_any(_qualifies(r) for r in higher)
+        parts.append(_rank_filter(community, rank))
     if stage:
-        carrier = Q(designated_carrier=True)
-        if ladder:
-            carrier |= _qualifies(ladder[-1])
-        continuing = Q(ledger_engagements_12m__gte=3, ledger_months_12m__gte=2)
-        taking_part = Q(ledger_attendances__gte=1)
-        condition &= {
-            Stage.CARRIER: carrier,
-            Stage.CONTINUING: ~carrier & continuing,
-            Stage.TAKING_PART: ~carrier & ~continuing & taking_part,
-            Stage.REGISTERED: ~carrier & ~continuing & ~taking_part,
-        }[stage]
-    return _figures(community.members.all()).filter(condition).values("pk")
+        parts.append(_stage_filter(community, stage))
+    if len(parts) == 1:
+        return parts[0]
+    return community.members.filter(*(Q(pk__in=part) for part in parts)).values("pk")
+
+
+def _attended_within_12m() -> Exists:
+    since = timezone.now() - timedelta(days=365)
+    return Exists(
+        Engagement.objects.filter(
+            member=OuterRef("pk"), source_type=ATTENDANCE, occurred_at__gte=since
+        )
+    )
+
+
+def _did_something() -> Exists:
+    return Exists(
+        Engagement.objects.filter(member=OuterRef("pk")).exclude(kind=Kind.REGISTRATION)
+    )
+
+
+def _rank_filter(community: Community, rank: str) -> QuerySet[Member]:
+    ladder = _ladder(community)
+    members = community.members.all()
+    if rank == "none":
+        if not ladder:
+            return members.values("pk")
+        return _figures(members).filter(~_any(_qualifies(r) for r in ladder)).values("pk")
+    position = next((i for i, r in enumerate(ladder) if str(r.pk) == str(rank)), None)
+    if position is None:
+        return members.none().values("pk")
+    condition = _qualifies(ladder[position])
+    if higher := ladder[position + 1 :]:
+        condition &= ~_any(_qualifies(r) for r in higher)
+    if ladder[position].min_attendances_12m >= 1:
+        members = members.filter(_attended_within_12m())
+    return _figures(members).filter(condition).values("pk")
+
+
+def _stage_filter(community: Community, stage: str) -> QuerySet[Member]:
+    ladder = _ladder(community)
+    members = community.members.all()
+    carrier = Q(designated_carrier=True)
+    if ladder:
+        carrier |= _qualifies(ladder[-1])
+    continuing = Q(ledger_engagements_12m__gte=3, ledger_months_12m__gte=2)
+    taking_part = Q(ledger_attendances__gte=1)
+    # Above 登録 one needs a ledger entry other than joining, unless the top rank could be
+    # reached by the registration alone (a ladder without attendance conditions).
+    narrow = not ladder or ladder[-1].min_attendances_12m >= 1
+    if stage == Stage.REGISTERED:
+        if not narrow:
+            return _figures(members).filter(~carrier & ~continuing & ~taking_part).values("pk")
+        above = (
+            _figures(members.filter(_did_something()))
+            .filter(carrier | continuing | taking_part)
+            .values("pk")
+        )
+        return members.filter(designated_carrier=False).exclude(pk__in=above).values("pk")
+    condition = {
+        Stage.CARRIER: carrier,
+        Stage.CONTINUING: ~carrier & continuing,
+        Stage.TAKING_PART: ~carrier & ~continuing & taking_part,
+    }[stage]
+    if narrow:
+        possible = _did_something()
+        members = members.filter(possible | Q(designated_carrier=True)) if (
+            stage == Stage.CARRIER) else members.filter(possible)  # fmt: skip
+    return _figures(members).filter(condition).values("pk")
 
 
 def _any(conditions) -> Q:
