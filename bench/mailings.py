@@ -333,13 +333,17 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_MAILINGS_DATABASE_URL",
                                                            DEFAULT_URL))  # fmt: skip
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure a database kept by --keep again, without regenerating")
+    parser.add_argument("--segments-only", action="store_true")
     args = parser.parse_args()
 
     from run import _pg_reachable, _pg_recreate
 
     if problem := _pg_reachable(args.pg_url):
         raise SystemExit(f"bench: PostgreSQL is not reachable: {problem}")
-    _pg_recreate(args.pg_url)
+    if not args.reuse:
+        _pg_recreate(args.pg_url)
     RESULTS.mkdir(parents=True, exist_ok=True)
     os.environ.update(
         DATABASE_URL=args.pg_url,
@@ -358,10 +362,14 @@ def main() -> None:
     try:
         _log("migrate")
         call_command("migrate", verbosity=0)
-        _log(f"generate {args.members:,} members")
-        report["generate_seconds"] = generate(args.members)
+        if not args.reuse:
+            _log(f"generate {args.members:,} members")
+            report["generate_seconds"] = generate(args.members)
         _log("segment counts")
         report["segments"] = segment_counts(args.repeat)
+        if args.segments_only:
+            print(json.dumps(report["segments"], ensure_ascii=False, indent=1))
+            return
         _log(f"render and queue {args.queue:,}")
         report["render_and_queue"] = render_and_queue(args.queue, settings)
         _log(f"deliver {args.deliver:,} to aiosmtpd")
