@@ -259,7 +259,7 @@ def test_cron_leaves_a_mailing_a_worker_is_sending_to_that_worker(community, top
     assert (result["stale"], result["started"]) == (1, 1)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the worker closes connections
 def test_with_the_database_backend_a_failed_run_queues_itself_again_for_later(
     community, topic, everyone, settings, committed
 ):
