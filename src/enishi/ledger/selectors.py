@@ -169,10 +169,13 @@ def _attended_within_12m() -> Exists:
     )
 
 
-def _did_something() -> Exists:
-    return Exists(
-        Engagement.objects.filter(member=OuterRef("pk")).exclude(kind=Kind.REGISTRATION)
-    )
+def _did_something(*, within_12m: bool = False, attendance: bool = False) -> Exists:
+    entries = Engagement.objects.filter(member=OuterRef("pk")).exclude(kind=Kind.REGISTRATION)
+    if within_12m:
+        entries = entries.filter(occurred_at__gte=timezone.now() - timedelta(days=365))
+    if attendance:
+        entries = entries.filter(source_type=ATTENDANCE)
+    return Exists(entries)
 
 
 def _rank_filter(community: Community, rank: str) -> QuerySet[Member]:
@@ -219,9 +222,14 @@ def _stage_filter(community: Community, stage: str) -> QuerySet[Member]:
         Stage.TAKING_PART: ~carrier & ~continuing & taking_part,
     }[stage]
     if narrow:
-        possible = _did_something()
-        members = members.filter(possible | Q(designated_carrier=True)) if (
-            stage == Stage.CARRIER) else members.filter(possible)  # fmt: skip
+        # Who could be there at all: 継続 needs entries in the last 12 months, 参加 an
+        # attendance, 担い手 the designation or the top rank (attendances in 12 months).
+        members = members.filter({
+            Stage.CARRIER: Q(designated_carrier=True)
+            | _did_something(within_12m=True, attendance=True),
+            Stage.CONTINUING: _did_something(within_12m=True),
+            Stage.TAKING_PART: _did_something(attendance=True),
+        }[stage])  # fmt: skip
     return _figures(members).filter(condition).values("pk")
 
 
