@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_MEMBERS ?= 600
 
-.PHONY: demo test install install-dev lint bench bench-audit lock messages
+.PHONY: demo test install install-dev lint bench bench-audit bench-mailings lock messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "enishi needs Python 3.12 or newer")'
@@ -47,6 +47,10 @@ bench: install-dev
 bench-audit: install-dev
 	$(BIN)/python bench/audit.py --db sqlite
 	$(BIN)/python bench/audit.py --db postgres
+## make bench-mailings: 1,000,000 members on PostgreSQL: segment counts, render and queue
+## 100,000 mails, deliver 10,000 to a local SMTP sink (bench/mailings.py).
+bench-mailings: install-dev
+	$(BIN)/python bench/mailings.py
 
 ## make lock: re-pin the dependencies (needs network access to PyPI).
 lock: | $(BIN)/python

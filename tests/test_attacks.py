@@ -15,7 +15,12 @@ from tests.test_authorization_matrix import MATRIX, ROLES, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-POSTS = sorted(name for name, entry in MATRIX.items() if entry.method == "post")
+# Every POST but RFC 8058's one-click unsubscribe, which mail clients send without a page of ours.
+POSTS = sorted(
+    name
+    for name, entry in MATRIX.items()
+    if entry.method == "post" and name != "mailings:unsubscribe_one_click"
+)
 
 
 @pytest.mark.parametrize("name", POSTS)

@@ -14,6 +14,8 @@ from enishi.activities import checkin, services
 from enishi.activities.models import Activity
 from enishi.communities.models import Organizer, StaffRole
 from enishi.ledger.services import engagement_record
+from enishi.mailings.messages import unsubscribe_token
+from enishi.mailings.models import Mailing, Segment
 from enishi.members.models import Use
 from enishi.members.services import card_token_issue
 from enishi.shops.models import RewardAchievement
@@ -124,6 +126,26 @@ MATRIX = {
     "insights:report_xlsx": E("/staff/insights/report.xlsx", FIGURES),
     "insights:report_pdf": E("/staff/insights/report.pdf", FIGURES),
     "insights:open_data": E("/staff/insights/opendata.csv", FIGURES),
+    "mailings:segment_list": E("/staff/segments/", ADMIN),
+    "mailings:segment_create": E("/staff/segments/new/", ADMIN),
+    "mailings:segment_count": E("/staff/segments/count/", ADMIN, "post"),
+    "mailings:segment_edit": E("/staff/segments/{segment}/", ADMIN),
+    "mailings:mailing_list": E("/staff/mailings/", ADMIN),
+    "mailings:mailing_create": E("/staff/mailings/new/", ADMIN),
+    "mailings:journey_list": E("/staff/mailings/journeys/", ADMIN),
+    "mailings:journey_edit": E("/staff/mailings/journeys/{journey}/", ADMIN),
+    "mailings:mailing_detail": E("/staff/mailings/{mailing}/", ADMIN),
+    "mailings:mailing_edit": E("/staff/mailings/{mailing}/edit/", ADMIN),
+    "mailings:mailing_preview": E("/staff/mailings/{mailing}/preview/", ADMIN),
+    "mailings:mailing_test": E("/staff/mailings/{mailing}/test/", ADMIN, "post"),
+    "mailings:mailing_send": E("/staff/mailings/{mailing}/send/", ADMIN, "post"),
+    "mailings:mailing_schedule": E("/staff/mailings/{mailing}/schedule/", ADMIN, "post"),
+    "mailings:mailing_progress": E("/staff/mailings/{mailing}/progress/", ADMIN),
+    "mailings:mailing_deliveries": E("/staff/mailings/{mailing}/recipients/", ADMIN),
+    "mailings:unsubscribe": E("/unsubscribe/{unsubscribe_token}/", EVERYONE),
+    "mailings:unsubscribe_one_click": E(
+        "/unsubscribe/{unsubscribe_token}/one-click/", EVERYONE, "post"
+    ),
     "shops:list": E("/shops/", EVERYONE),
     "shops:spot_visit": E("/spot/{spot_token}/", MEMBER),
     "shops:counter": E("/shop/", SHOP),
@@ -186,6 +208,13 @@ def world(community):
     spot = SpotFactory()
     reward = RewardFactory()
     achievement = RewardAchievement.objects.create(reward=reward, member=member)
+    topic = community.mail_topics.first()
+    segment = Segment.objects.create(
+        community=community, name="全員", match="all", conditions={"everyone": True}
+    )
+    mailing = Mailing.objects.create(
+        community=community, topic=topic, segment=segment, subject="会報", body="{nickname}さん"
+    )
     users = {
         "anonymous": None,
         "member": member.user,
@@ -213,6 +242,10 @@ def world(community):
         "spot_token": spot_token(spot=spot),
         "reward": reward.pk,
         "achievement": achievement.pk,
+        "segment": segment.pk,
+        "mailing": mailing.pk,
+        "journey": community.journeys.first().pk,
+        "unsubscribe_token": unsubscribe_token(member=member, topic=topic),
     }
     return users, ids
 

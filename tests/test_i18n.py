@@ -18,6 +18,7 @@ from django.utils import translation
 from enishi.communities.models import Community, Organizer, Rank, Tag
 from enishi.core.japan import PREFECTURES
 from enishi.core.postal import lookup_postal_code
+from enishi.mailings.models import Mailing, MailTopic, Segment
 from enishi.members import services
 from enishi.members.models import Member, MemberUse, Use
 from enishi.privacy.models import PolicyVersion
@@ -195,6 +196,10 @@ def data_values() -> list[str]:
     values |= set(Tag.objects.values_list("name", flat=True))
     values |= set(Organizer.objects.values_list("name", flat=True))
     values |= set(PolicyVersion.objects.values_list("changes", flat=True))
+    for fields in MailTopic.objects.values_list("name", "description"):
+        values |= set(fields)
+    values |= set(Segment.objects.values_list("name", flat=True))
+    values |= set(Mailing.objects.values_list("subject", flat=True))
     for fields in Member.objects.values_list(
         "family_name", "given_name", "family_name_kana", "given_name_kana", "nickname",
         "city", "address_line", "tie_other", "skills_text", "number",
@@ -250,7 +255,8 @@ MEMBER_PAGES = ["/me/", "/me/card/", "/me/profile/", "/me/mail/", "/me/withdraw/
 STAFF_PAGES = [
     "/staff/", "/staff/members/", "/staff/tags/topic/", "/staff/tags/skill/", "/staff/team/",
     "/staff/audit/", "/staff/policies/", "/staff/security/", "/staff/insights/",
-    "/staff/insights/?prefecture=13",
+    "/staff/insights/?prefecture=13", "/staff/segments/", "/staff/segments/new/",
+    "/staff/mailings/", "/staff/mailings/new/", "/staff/mailings/journeys/",
 ]
 
 
@@ -382,3 +388,36 @@ def test_japanese_requests_show_japanese(client, people):
     page = client.get("/me/").content.decode()
     assert "<h1>マイページ</h1>" in page and "会員番号" in page
     assert "My page" not in page
+
+
+@pytest.mark.django_db
+def test_mailing_pages_and_unsubscribe_in_english(client, people):
+    from enishi.mailings.messages import unsubscribe_token
+    from enishi.mailings.services import mailing_queue
+    from enishi.privacy.models import Consent
+
+    member = people["member"]
+    Consent.objects.create(member=member, purpose="newsletter_email", granted=True, source="t")
+    topic = MailTopic.objects.first()
+    segment = Segment.objects.create(
+        community=member.community, name="Everyone", conditions={"everyone": True}
+    )
+    mailing = Mailing.objects.create(community=member.community, topic=topic, segment=segment,
+                                     subject="Autumn news", body="Hello {nickname}")  # fmt: skip
+    client.force_login(people["staff"])
+    urls = [f"/staff/mailings/{mailing.pk}/", f"/staff/mailings/{mailing.pk}/preview/",
+            f"/staff/segments/{segment.pk}/", f"/staff/mailings/{mailing.pk}/edit/"]  # fmt: skip
+    for url in urls:
+        assert japanese_ui_text(_english_page(client, url)) == [], url
+    page = post(client, "/staff/segments/count/?lang=en",
+                {"match": "all", "everyone": "on"}).content.decode()  # fmt: skip
+    assert japanese_ui_text(page) == []
+    mailing_queue(mailing=mailing)
+    for url in (f"/staff/mailings/{mailing.pk}/", f"/staff/mailings/{mailing.pk}/recipients/"):
+        assert japanese_ui_text(_english_page(client, url)) == [], url
+    client.logout()
+    url = f"/unsubscribe/{unsubscribe_token(member=member, topic=topic)}/"
+    assert japanese_ui_text(_english_page(client, url)) == []
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = post(client, url, {"scope": "topic"}).content.decode()
+    assert japanese_ui_text(page) == []

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "enishi.activities",
     "enishi.shops",
     "enishi.privacy",
+    "enishi.mailings",
     "enishi.insights",
 ]
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("enishi.activities.urls")),
     path("", include("enishi.privacy.urls")),
     path("", include("enishi.shops.urls")),
+    path("", include("enishi.mailings.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/insights/", include("enishi.insights.urls")),
     path("staff/", include("enishi.communities.urls")),

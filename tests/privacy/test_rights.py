@@ -5,9 +5,12 @@ import json
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from enishi.activities import services as activity_services
 from enishi.activities.models import ApplicationQuestion
+from enishi.mailings import services as mailing_services
+from enishi.mailings.models import Delivery, Mailing, MailTopic
 from enishi.members.models import Member
 from enishi.privacy.models import AuditEvent
 from tests.activities.factories import QuestionFactory, SessionFactory
@@ -50,6 +53,15 @@ def person(client, community):
          {"session": session.pk, f"q_{question.pk}": "蕎麦アレルギー"})  # fmt: skip
     application = member.applications.get()
     activity_services.application_mark_attended(application=application, by=None)
+    # A newsletter that reached them, and one still waiting in the queue.
+    topic = MailTopic.objects.get(community=community, name="会報")
+    for subject in ("伊賀衆だより 秋号", "伊賀衆だより 冬号"):
+        mailing = Mailing.objects.create(community=community, topic=topic, subject=subject,
+                                         body="{nickname}さん")  # fmt: skip
+        mailing_services.mailing_queue(mailing=mailing, members=Member.objects.filter(pk=member.pk))
+    Delivery.objects.filter(mailing__subject="伊賀衆だより 秋号").update(
+        status=Delivery.Status.SENT, sent_at=timezone.now()
+    )
     return member
 
 
@@ -62,6 +74,9 @@ def test_the_download_holds_profile_consents_applications_and_ledger(client, per
     kinds = [e["kind"] for e in data["engagements"]]
     assert len(kinds) == 2 and sum(e["points"] for e in data["engagements"]) > 0
     assert data["redemptions"] == [] and data["visits"] == []
+    assert [(m["subject"], m["status"]) for m in data["mail"]] == [
+        ("伊賀衆だより 秋号", "送信済み"), ("伊賀衆だより 冬号", "送信待ち"),
+    ]
     csv = client.get("/me/data.csv").content.decode("utf-8-sig")
     assert "活動・ポイントの記録" in csv and "鬼瓦" in csv
 
@@ -88,6 +103,8 @@ def test_withdrawal_leaves_no_personal_field_anywhere(client, person):
     person.refresh_from_db()
     assert person.status == "withdrawn" and person.prefecture_code == "24"
     assert person.engagements.count() == 2
+    statuses = dict(Delivery.objects.values_list("mailing__subject", "status"))
+    assert statuses == {"伊賀衆だより 秋号": "sent", "伊賀衆だより 冬号": "skipped"}
     event = AuditEvent.objects.get(action=AuditEvent.Action.MEMBER_ERASE)
     assert event.member == person and event.detail["reason"] == "withdrawal"
 

@@ -1,9 +1,11 @@
 """The one place that derives a member's points, rank and funnel stage from the ledger."""
 
+import operator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import reduce
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -132,3 +134,104 @@ def standings(*, community: Community, members: QuerySet[Member] | None = None):
 
 def member_history(*, member: Member, limit: int = 50) -> QuerySet[Engagement]:
     return member.engagements.select_related("corrects").order_by("-occurred_at", "-pk")[:limit]
+
+
+def _qualifies(rank: Rank) -> Q:
+    return Q(ledger_points__gte=rank.min_points,
+             ledger_attendances_12m__gte=rank.min_attendances_12m)  # fmt: skip
+
+
+def standing_filter(*, community: Community, rank: str = "", stage: str = "") -> QuerySet[Member]:
+    """The community's members whose derived rank (a Rank pk, or "none") and/or stage is the
+    one given, as a queryset of pks for use as a subquery: `_standing`'s rules written as
+    conditions on `_figures`' annotations, so a segment counts them in one SQL query.
+
+    Summing a million members' ledger is the expensive part, so each rule first narrows the
+    members to those who could meet it at all (a rank asking for attendances needs one in the
+    last 12 months; every stage above 登録 needs an entry other than the registration), and
+    登録 is counted as everyone minus those above it."""
+    parts = []
+    if rank:
+        parts.append(_rank_filter(community, rank))
+    if stage:
+        parts.append(_stage_filter(community, stage))
+    if len(parts) == 1:
+        return parts[0]
+    return community.members.filter(*(Q(pk__in=part) for part in parts)).values("pk")
+
+
+def _attended_within_12m() -> Exists:
+    since = timezone.now() - timedelta(days=365)
+    return Exists(
+        Engagement.objects.filter(
+            member=OuterRef("pk"), source_type=ATTENDANCE, occurred_at__gte=since
+        )
+    )
+
+
+def _did_something(*, within_12m: bool = False, attendance: bool = False) -> Exists:
+    entries = Engagement.objects.filter(member=OuterRef("pk")).exclude(kind=Kind.REGISTRATION)
+    if within_12m:
+        entries = entries.filter(occurred_at__gte=timezone.now() - timedelta(days=365))
+    if attendance:
+        entries = entries.filter(source_type=ATTENDANCE)
+    return Exists(entries)
+
+
+def _rank_filter(community: Community, rank: str) -> QuerySet[Member]:
+    ladder = _ladder(community)
+    members = community.members.all()
+    if rank == "none":
+        if not ladder:
+            return members.values("pk")
+        return _figures(members).filter(~_any(_qualifies(r) for r in ladder)).values("pk")
+    position = next((i for i, r in enumerate(ladder) if str(r.pk) == str(rank)), None)
+    if position is None:
+        return members.none().values("pk")
+    condition = _qualifies(ladder[position])
+    if higher := ladder[position + 1 :]:
+        condition &= ~_any(_qualifies(r) for r in higher)
+    if ladder[position].min_attendances_12m >= 1:
+        members = members.filter(_attended_within_12m())
+    return _figures(members).filter(condition).values("pk")
+
+
+def _stage_filter(community: Community, stage: str) -> QuerySet[Member]:
+    ladder = _ladder(community)
+    members = community.members.all()
+    carrier = Q(designated_carrier=True)
+    if ladder:
+        carrier |= _qualifies(ladder[-1])
+    continuing = Q(ledger_engagements_12m__gte=3, ledger_months_12m__gte=2)
+    taking_part = Q(ledger_attendances__gte=1)
+    # Above 登録 one needs a ledger entry other than joining, unless the top rank could be
+    # reached by the registration alone (a ladder without attendance conditions).
+    narrow = not ladder or ladder[-1].min_attendances_12m >= 1
+    if stage == Stage.REGISTERED:
+        if not narrow:
+            return _figures(members).filter(~carrier & ~continuing & ~taking_part).values("pk")
+        above = (
+            _figures(members.filter(_did_something()))
+            .filter(carrier | continuing | taking_part)
+            .values("pk")
+        )
+        return members.filter(designated_carrier=False).exclude(pk__in=above).values("pk")
+    condition = {
+        Stage.CARRIER: carrier,
+        Stage.CONTINUING: ~carrier & continuing,
+        Stage.TAKING_PART: ~carrier & ~continuing & taking_part,
+    }[stage]
+    if narrow:
+        # Who could be there at all: 継続 needs entries in the last 12 months, 参加 an
+        # attendance, 担い手 the designation or the top rank (attendances in 12 months).
+        members = members.filter({
+            Stage.CARRIER: Q(designated_carrier=True)
+            | _did_something(within_12m=True, attendance=True),
+            Stage.CONTINUING: _did_something(within_12m=True),
+            Stage.TAKING_PART: _did_something(attendance=True),
+        }[stage])  # fmt: skip
+    return _figures(members).filter(condition).values("pk")
+
+
+def _any(conditions) -> Q:
+    return reduce(operator.or_, conditions)

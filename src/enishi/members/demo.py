@@ -266,6 +266,9 @@ def seed_demo(
         community=community,
         defaults={"role": StaffRole.Role.ORGANIZER, "organizer": organizer},
     )
+    from enishi.mailings.demo import seed_mailings
+
+    seed_mailings(community=community, staff=staff, now=now)
     return SeedResult(
         created=created,
         total=Member.objects.filter(community=community).count(),

@@ -310,7 +310,20 @@ class ProfileForm(ProfileFields):
 
 
 class MailPreferencesForm(forms.Form):
+    """The global flag (the newsletter consent) and the lists a member stays on."""
+
     newsletter = forms.BooleanField(label=_("メールマガジンをメールで受け取る"), required=False)
+    topics = forms.ModelMultipleChoiceField(
+        label=_("受け取る配信リスト"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("メールマガジンを受け取る場合に、選んだリストのメールだけが届きます。"),
+    )  # fmt: skip
+
+    def __init__(self, *args, member: Member, **kwargs):
+        from enishi.mailings.models import MailTopic
+
+        super().__init__(*args, **kwargs)
+        self.fields["topics"].queryset = MailTopic.objects.filter(community=member.community)
 
 
 class WithdrawForm(forms.Form):

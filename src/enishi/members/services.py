@@ -155,14 +155,15 @@ def member_update_profile(*, member: Member, profile: dict) -> Member:
     return member
 
 
-def member_set_newsletter(*, member: Member, granted: bool) -> Consent:
-    """Record the member's answer about the newsletter by email; the latest answer counts."""
+def member_set_newsletter(*, member: Member, granted: bool, source: str = "me") -> Consent:
+    """Record the member's answer about the newsletter by email (the global "marketing mail"
+    flag: every mail topic list needs it); the latest answer counts."""
     return Consent.objects.create(
         member=member,
         purpose=Consent.Purpose.NEWSLETTER_EMAIL,
         granted=granted,
         version=member.community.privacy_policy_version,
-        source="me",
+        source=source,
     )
 
 

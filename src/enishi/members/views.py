@@ -30,6 +30,8 @@ from enishi.core.requests import client_ip
 from enishi.core.spreadsheets import excel_csv
 from enishi.core.text import normalize_postal_code
 from enishi.ledger.selectors import member_history, member_standing
+from enishi.mailings.selectors import member_topics_kept
+from enishi.mailings.services import mail_preferences_save
 from enishi.privacy.models import AuditEvent
 from enishi.privacy.selectors import (
     member_personal_data,
@@ -177,13 +179,23 @@ def profile_edit(request):
 def mail_preferences(request):
     member = _current_member(request)
     if request.method == "POST":
-        form = MailPreferencesForm(request.POST)
+        form = MailPreferencesForm(request.POST, member=member)
         if form.is_valid():
-            services.member_set_newsletter(member=member, granted=form.cleaned_data["newsletter"])
+            mail_preferences_save(
+                member=member,
+                newsletter=form.cleaned_data["newsletter"],
+                topics=form.cleaned_data["topics"],
+            )
             messages.success(request, _("メールの受け取り設定を保存しました。"))
             return redirect("members:me")
     else:
-        form = MailPreferencesForm(initial={"newsletter": newsletter_opted_in(member=member)})
+        form = MailPreferencesForm(
+            initial={
+                "newsletter": newsletter_opted_in(member=member),
+                "topics": member_topics_kept(member=member),
+            },
+            member=member,
+        )
     return render(request, "members/mail_preferences.html", {"form": form, "member": member})
 
 

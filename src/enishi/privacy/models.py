@@ -33,7 +33,8 @@ class Consent(models.Model):
 
     class Meta:
         ordering = ["member", "purpose", "-recorded_at", "-pk"]
-        indexes = [models.Index(fields=["member", "purpose", "-recorded_at"])]
+        # Serves "the latest answer" per member (segments ask it for every member at once).
+        indexes = [models.Index(fields=["member", "purpose", "-recorded_at", "-id"])]
 
 
 def event_hash(event) -> str:
@@ -84,6 +85,8 @@ class AuditEvent(models.Model):
         ROLE_CHANGE = "role_change", _("職員の役割の変更")
         MEMBER_ERASE = "member_erase", _("個人情報の消去")
         INSIGHTS_EXPORT = "insights_export", _("集計・報告書の書き出し")
+        SEGMENT_SAMPLE = "segment_sample", _("セグメントの該当者の表示")
+        MAILING_RECIPIENTS = "mailing_recipients", _("メール配信の宛先一覧の表示")
 
     sequence = models.PositiveBigIntegerField(unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")

@@ -49,6 +49,7 @@ PERSONAL_DATA_LABELS = {
     "engagements": _("活動・ポイントの記録"),
     "redemptions": _("協力店での特典の利用"),
     "visits": _("スポットへの来訪"),
+    "mail": _("お送りしたメール"),
 }
 
 
@@ -133,6 +134,15 @@ def member_personal_data(*, member: Member) -> dict:
         "visits": [
             {"visited_at": _local(v.visited_at), "spot": v.spot.name}
             for v in member.visits.select_related("spot").order_by("visited_at")
+        ],
+        "mail": [
+            {
+                "subject": d.mailing.subject,
+                "status": d.get_status_display(),
+                "sent_at": _local(d.sent_at) if d.sent_at else "",
+                "address": d.email,
+            }
+            for d in member.deliveries.select_related("mailing").order_by("pk")
         ],
     }
 

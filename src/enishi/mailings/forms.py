@@ -1,0 +1,229 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from enishi.activities.forms import DATETIME_WIDGET
+from enishi.activities.models import Activity
+from enishi.communities.models import Tag
+from enishi.core.japan import PREFECTURE_CHOICES, REGIONS
+from enishi.ledger.selectors import Stage
+from enishi.members.models import Tie, Use
+
+from .messages import merge_errors
+from .models import Journey, Mailing, MailTopic, Segment
+from .selectors import AGE_BANDS
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+CHECKBOXES = forms.CheckboxSelectMultiple
+
+# Form fields that are one condition each (stored under the same key).
+LIST_CONDITIONS = ("prefectures", "regions", "age_bands", "ties", "uses")
+TAG_CONDITIONS = ("topics", "skills")
+
+
+def _age_label(band: str) -> str:
+    return _("%(n)s代以上") % {"n": band} if band == "70" else _("%(n)s代") % {"n": band}
+
+
+class SegmentForm(forms.Form):
+    """A segment's conditions; each filled-in field is one condition (several values within
+    one are alternatives), and the conditions are combined with AND or OR."""
+
+    name = forms.CharField(label=_("セグメント名"), max_length=80)
+    match = forms.ChoiceField(
+        label=_("条件の組み合わせ"), choices=Segment.Match.choices, initial=Segment.Match.ALL,
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    everyone = forms.BooleanField(
+        label=_("メール配信に同意している会員全員"), required=False,
+        help_text=_("ほかの条件を付けずに全員へ送るときに選びます。"),
+    )  # fmt: skip
+    regions = forms.MultipleChoiceField(
+        label=_("地方"), choices=list(REGIONS.items()), required=False, widget=CHECKBOXES
+    )
+    prefectures = forms.MultipleChoiceField(
+        label=_("都道府県"), choices=PREFECTURE_CHOICES, required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Ctrl キー（Mac は command キー）を押しながら複数選べます。"),
+    )  # fmt: skip
+    age_bands = forms.MultipleChoiceField(label=_("年代"), required=False, widget=CHECKBOXES)
+    ties = forms.MultipleChoiceField(
+        label=_("伊賀とのつながり"), choices=Tie.choices, required=False, widget=CHECKBOXES
+    )
+    uses = forms.MultipleChoiceField(
+        label=_("関わりたいこと"), choices=Use.choices, required=False, widget=CHECKBOXES
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("関心のあるテーマ"), queryset=Tag.objects.none(), required=False, widget=CHECKBOXES
+    )
+    skills = forms.ModelMultipleChoiceField(
+        label=_("スキル・経験"), queryset=Tag.objects.none(), required=False, widget=CHECKBOXES
+    )
+    rank = forms.ChoiceField(label=_("ランク"), required=False)
+    stage = forms.ChoiceField(
+        label=_("関わりの段階"), required=False,
+        choices=[("", _("指定しない")), *Stage.LABELS.items()],
+    )  # fmt: skip
+    joined_from = forms.DateField(label=_("入会日（から）"), required=False, widget=DATE_WIDGET)
+    joined_to = forms.DateField(label=_("入会日（まで）"), required=False, widget=DATE_WIDGET)
+    attended_use = forms.ChoiceField(
+        label=_("参加した活動の関わり方"), required=False,
+        choices=[("", _("指定しない")), *Use.choices],
+    )  # fmt: skip
+    attended_activity = forms.ModelChoiceField(
+        label=_("参加した活動"), queryset=Activity.objects.none(), required=False,
+        empty_label=_("指定しない"),
+    )  # fmt: skip
+    attended_from = forms.DateField(label=_("参加した時期（から）"), required=False,
+                                    widget=DATE_WIDGET)  # fmt: skip
+    attended_to = forms.DateField(label=_("参加した時期（まで）"), required=False,
+                                  widget=DATE_WIDGET)  # fmt: skip
+    inactive_days = forms.IntegerField(
+        label=_("最後の関わりから何日以上たっているか"), required=False, min_value=1,
+        max_value=3650, help_text=_("例：180（半年以上、参加も登録も記録がない会員）"),
+    )  # fmt: skip
+
+    def __init__(self, *args, community, require_name: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.fields["name"].required = require_name
+        self.fields["age_bands"].choices = [(b, _age_label(b)) for b in AGE_BANDS]
+        tags = Tag.objects.filter(community=community)
+        self.fields["topics"].queryset = tags.filter(kind=Tag.Kind.TOPIC)
+        self.fields["skills"].queryset = tags.filter(kind=Tag.Kind.SKILL)
+        self.fields["rank"].choices = [
+            ("", _("指定しない")),
+            ("none", _("ランクなし")),
+            *[(str(r.pk), r.name) for r in community.ranks.order_by("min_points")],
+        ]
+        self.fields["attended_activity"].queryset = Activity.objects.filter(
+            community=community
+        ).order_by("-created_at")
+
+    @classmethod
+    def initial_from(cls, segment: Segment) -> dict:
+        c = segment.conditions
+        initial = {"name": segment.name, "match": segment.match,
+                   "everyone": c.get("everyone", False)}  # fmt: skip
+        for key in (*LIST_CONDITIONS, *TAG_CONDITIONS, "rank", "stage", "inactive_days"):
+            if key in c:
+                initial[key] = c[key]
+        for key in ("from", "to"):
+            initial[f"joined_{key}"] = c.get("joined", {}).get(key)
+            initial[f"attended_{key}"] = c.get("attended", {}).get(key)
+        initial["attended_use"] = c.get("attended", {}).get("use", "")
+        initial["attended_activity"] = c.get("attended", {}).get("activity")
+        return initial
+
+    def clean(self):
+        data = super().clean()
+        for prefix in ("joined", "attended"):
+            start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
+            if start and end and start > end:
+                self.add_error(f"{prefix}_to", _("終わりの日は始まりの日より後にしてください。"))
+        if not self.errors and not self.conditions():
+            raise forms.ValidationError(
+                _("条件を1つ以上選んでください。全員に送るときは「メール配信に同意している会員全員」を選びます。")
+            )
+        return data
+
+    def conditions(self) -> dict:
+        """The cleaned conditions as stored on the segment (JSON)."""
+        data = self.cleaned_data
+        conditions = {}
+        if data.get("everyone"):
+            conditions["everyone"] = True
+        for key in LIST_CONDITIONS:
+            if data.get(key):
+                conditions[key] = list(data[key])
+        for key in TAG_CONDITIONS:
+            if data.get(key):
+                conditions[key] = [t.pk for t in data[key]]
+        for key in ("rank", "stage"):
+            if data.get(key):
+                conditions[key] = data[key]
+        if data.get("inactive_days"):
+            conditions["inactive_days"] = data["inactive_days"]
+        joined = {k: data[f"joined_{k}"].isoformat() for k in ("from", "to")
+                  if data.get(f"joined_{k}")}  # fmt: skip
+        if joined:
+            conditions["joined"] = joined
+        attended = {k: data[f"attended_{k}"].isoformat() for k in ("from", "to")
+                    if data.get(f"attended_{k}")}  # fmt: skip
+        if data.get("attended_use"):
+            attended["use"] = data["attended_use"]
+        if data.get("attended_activity"):
+            attended["activity"] = data["attended_activity"].pk
+        if attended:
+            conditions["attended"] = attended
+        return conditions
+
+
+class MailingForm(forms.ModelForm):
+    class Meta:
+        model = Mailing
+        fields = ["subject", "body", "topic", "segment", "activity"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+        help_texts = {
+            "body": _("Markdown で書けます。差し込み項目は {nickname} のように波括弧で囲みます。"),
+            "topic": _("この配信リストをやめた会員には送りません。"),
+        }
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = MailTopic.objects.filter(community=community)
+        self.fields["topic"].empty_label = None
+        self.fields["segment"].queryset = Segment.objects.filter(community=community)
+        self.fields["segment"].required = True
+        self.fields["activity"].queryset = Activity.objects.filter(
+            community=community, status=Activity.Status.PUBLISHED
+        ).order_by("-created_at")
+        self.fields["activity"].help_text = _("{activity_title} と {activity_url} に入ります。")
+
+    def clean(self):
+        data = super().clean()
+        has_activity = bool(data.get("activity"))
+        for name in ("subject", "body"):
+            if data.get(name):
+                for error in merge_errors(data[name], has_activity=has_activity):
+                    self.add_error(name, error)
+        return data
+
+
+class JourneyForm(forms.ModelForm):
+    class Meta:
+        model = Journey
+        fields = ["is_active", "topic", "days", "period_days", "subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = MailTopic.objects.filter(
+            community=self.instance.community
+        )
+        self.fields["topic"].empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        for name in ("subject", "body"):
+            if data.get(name):
+                for error in merge_errors(data[name], has_activity=False, journey=True):
+                    self.add_error(name, error)
+        return data
+
+
+class ScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(label=_("送信日時"), widget=DATETIME_WIDGET)
+
+    def clean_send_at(self):
+        value = self.cleaned_data["send_at"]
+        if value <= timezone.now():
+            raise forms.ValidationError(_("これから先の日時を指定してください。"))
+        return value
+
+
+class PreviewMemberForm(forms.Form):
+    member = forms.CharField(
+        label=_("プレビューする会員の会員番号"), max_length=20, required=False,
+        help_text=_("空欄なら送り先の最初の会員で表示します。"),
+    )  # fmt: skip
