@@ -10,7 +10,7 @@ from enishi.mailings.models import Delivery, Mailing, Segment
 from enishi.privacy.models import Consent
 from tests.factories import MemberFactory, staff_user
 
-from .conftest import PASSWORD, axe_violations, format_violations
+from .conftest import axe_violations, format_violations, sign_in_staff
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +28,7 @@ def _staff_page(browser, site, community):
     page.problems = []
     page.on("console", lambda m: m.type == "error" and page.problems.append(m.text))
     page.on("pageerror", lambda e: page.problems.append(str(e)))
-    page.goto(site.url + "/accounts/login/")
-    page.locator("input[name=login]").fill(staff.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form").get_by_role("button", name="ログイン").click()
+    sign_in_staff(page, site, staff)
     expect(page).to_have_url(re.compile(r"/staff/$"))
     return context, page
 
@@ -102,10 +99,7 @@ def test_mailing_pages_have_no_serious_accessibility_violations(browser, site):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP",
                                   bypass_csp=True)  # fmt: skip
     page = context.new_page()
-    page.goto(site.url + "/accounts/login/")
-    page.locator("input[name=login]").fill(staff.email)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main form").get_by_role("button", name="ログイン").click()
+    sign_in_staff(page, site, staff)
     expect(page).to_have_url(re.compile(r"/staff/$"))
     from enishi.mailings.messages import unsubscribe_token
 
