@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -19,6 +21,8 @@ urlpatterns = [
     path("", include("enishi.ledger.urls")),
     path("", include("enishi.activities.urls")),
     path("", include("enishi.privacy.urls")),
+    path("", include("enishi.promotion.urls")),
+    path("", include("enishi.news.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/", include("enishi.communities.urls")),
     # allauth's own sign-up page would skip the profile: everyone registers at /join/.
@@ -26,3 +30,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.DEBUG:
+    # Uploaded report photos; in production nginx serves MEDIA_ROOT (docs/operations.md).
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -37,6 +37,8 @@ from enishi.privacy.selectors import (
     newsletter_opted_in,
 )
 from enishi.privacy.services import audit_request
+from enishi.promotion.forms import AmbassadorForm
+from enishi.promotion.selectors import invitation, is_public_ambassador, member_referral_count
 
 from . import exports, services
 from .cards import member_card_pdf
@@ -101,6 +103,7 @@ def join(request):
                 profile=form.profile_data(),
                 referral_code=form.cleaned_data["referral_code"],
                 newsletter=form.cleaned_data["newsletter"],
+                ip_address=client_ip(request),
             )
             if member is not None and member.status == Member.Status.ACTIVE:
                 messages.success(
@@ -111,7 +114,10 @@ def join(request):
             return redirect("members:me")
     else:
         form = MembershipForm(
-            initial=_profile_elsewhere(request.user, request.community),
+            initial={
+                **_profile_elsewhere(request.user, request.community),
+                "referral_code": request.GET.get("ref", "")[:12],
+            },
             community=request.community,
         )
     return render(request, "members/join_signed_in.html", {"form": form})
@@ -143,6 +149,12 @@ def me(request):
             "standing": member_standing(member=member),
             "history": member_history(member=member, limit=20),
             "newsletter": newsletter_opted_in(member=member),
+            "invitation": invitation(request, member) if member.status == Member.Status.ACTIVE
+            else None,
+            "referral_count": member_referral_count(member=member),
+            "ambassador_form": AmbassadorForm(
+                initial={"public": is_public_ambassador(member=member)}
+            ),
         },
     )
 
@@ -240,6 +252,7 @@ def _card_context(request, member: Member) -> dict:
         "member": member,
         "standing": member_standing(member=member),
         "qr": qr_svg(url, title=_("会員証の確認用QRコード")),
+        "invitation": invitation(request, member),
     }
 
 

@@ -83,6 +83,8 @@ class AuditEvent(models.Model):
         CHECKIN_LIST = "checkin_list", _("受付名簿の表示")
         ROLE_CHANGE = "role_change", _("職員の役割の変更")
         MEMBER_ERASE = "member_erase", _("個人情報の消去")
+        REFERRAL_LIST = "referral_list", _("紹介の一覧の閲覧")
+        POST_LIST = "post_list", _("SNS投稿の一覧の閲覧")
 
     sequence = models.PositiveBigIntegerField(unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")
