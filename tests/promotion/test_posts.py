@@ -174,3 +174,11 @@ def test_withdrawal_erases_the_members_links_and_words(member):
     member_withdraw(member=member)
     submission.refresh_from_db()
     assert (submission.url, submission.text) == ("", "")
+
+
+def test_the_data_download_holds_the_members_submissions(client, member):
+    post_submit(member=member, url="https://note.com/iga/n/dl", text="伊賀の冬", campaign=None)
+    client.force_login(member.user)
+    [submitted] = client.get("/me/data.json").json()["sns_posts"]
+    assert submitted["url"] == "https://note.com/iga/n/dl" and submitted["text"] == "伊賀の冬"
+    assert "送ったSNSの投稿" in client.get("/me/data.csv").content.decode("utf-8-sig")

@@ -47,6 +47,7 @@ PERSONAL_DATA_LABELS = {
     "consents": _("同意の記録"),
     "applications": _("活動への応募"),
     "engagements": _("活動・ポイントの記録"),
+    "sns_posts": _("送ったSNSの投稿"),
 }
 
 
@@ -123,6 +124,16 @@ def member_personal_data(*, member: Member) -> dict:
                 "note": e.note,
             }
             for e in member.engagements.order_by("occurred_at", "pk")
+        ],
+        "sns_posts": [
+            {
+                "submitted_at": _local(p.created_at),
+                "url": p.url,
+                "hashtag": p.hashtag,
+                "text": p.text,
+                "status": p.get_status_display(),
+            }
+            for p in member.posts.order_by("pk")
         ],
     }
 
