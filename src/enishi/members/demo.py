@@ -120,6 +120,8 @@ def seed_demo(
     for every 15 members when not given; never removes any), and (re)set the demo staff and
     member logins with fresh passwords."""
     from enishi.activities.demo import default_count, seed_activities
+    from enishi.news.demo import seed_reports
+    from enishi.promotion.demo import seed_promotion
 
     # Hold the community row: a member verified meanwhile must not get a number seeded too.
     community = Community.objects.select_for_update().get(pk=community.pk)
@@ -241,6 +243,8 @@ def seed_demo(
         demo_member=demo,
         now=now,
     )
+    seed_promotion(community=community, seed=seed, demo_member=demo)
+    seed_reports(community=community, staff=staff)
     return SeedResult(
         created=created,
         total=Member.objects.filter(community=community).count(),
