@@ -89,7 +89,7 @@ def seed_promotion(*, community: Community, seed: int = 2026, demo_member: Membe
     statuses = [PostSubmission.Status.APPROVED] * 6 + [PostSubmission.Status.PENDING] * 5 + [
         PostSubmission.Status.REJECTED
     ]
-    for n, ((url, text), member, status) in enumerate(zip(POSTS, posters, statuses)):
+    for n, ((url, text), member, status) in enumerate(zip(POSTS, posters, statuses, strict=True)):
         created = now - timedelta(days=len(POSTS) - n, hours=rng.randint(0, 20))
         campaign = autumn if n % 2 == 0 else None
         post = PostSubmission.objects.create(
