@@ -7,6 +7,7 @@ from django.core import mail
 
 from enishi.activities import services as activity_services
 from enishi.ledger.models import Engagement, Kind
+from enishi.ledger.services import engagement_record
 from enishi.members.models import Member
 from enishi.members.services import member_withdraw
 from enishi.privacy.models import AuditEvent
@@ -161,9 +162,14 @@ def test_staff_see_ambassadors_flags_and_each_members_referrals(client, ambassad
                                         given_name=f"招待{n}")  # fmt: skip
         Referral.objects.create(community=community, referrer=ambassador,
                                 invited=referral_member, flag="mass" if n else "")  # fmt: skip
+    engagement_record(member=ambassador, kind=Kind.PROMOTION, points=10, note="SNS")
+    engagement_record(member=ambassador, kind=Kind.PROMOTION, points=20, note="SNS")
     admin = staff_user(community)
     client.force_login(admin)
-    page = client.get("/staff/referrals/").content.decode()
+    response = client.get("/staff/referrals/")
+    [row] = response.context["board"]
+    assert (row.invited_count, row.flagged_count, row.promotion_points) == (1, 1, 30)
+    page = response.content.decode()
     assert ambassador.full_name in page
     assert "同じ接続元からの大量登録" in page
     assert AuditEvent.objects.filter(action=AuditEvent.Action.REFERRAL_LIST).count() == 1

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -41,18 +41,24 @@ def rewarded_referrals(queryset: QuerySet | None = None) -> QuerySet:
 
 def ambassadors(*, members: QuerySet, limit: int = 50) -> QuerySet:
     """Members ranked by the people they invited who joined (flagged referrals do not count),
-    with their `promotion` points."""
+    with their flagged referrals and their `promotion` points (a subquery: summed over the
+    referral join, the points would be counted once per referral)."""
     counted = Q(referrals_made__flag="", referrals_made__invited__status=Member.Status.ACTIVE)
+    points = (
+        Engagement.objects.filter(member=OuterRef("pk"), kind=Kind.PROMOTION)
+        .order_by()
+        .values("member")
+        .annotate(total=Sum("points"))
+        .values("total")
+    )
     return (
-        members.annotate(
+        members.filter(Exists(Referral.objects.filter(referrer=OuterRef("pk"))))
+        .annotate(
             invited_count=Count("referrals_made", filter=counted, distinct=True),
             flagged_count=Count(
                 "referrals_made", filter=~Q(referrals_made__flag=""), distinct=True
             ),
-        )
-        .filter(Q(invited_count__gt=0) | Q(flagged_count__gt=0))
-        .annotate(
-            promotion_points=Sum("engagements__points", filter=Q(engagements__kind=Kind.PROMOTION))
+            promotion_points=Subquery(points),
         )
         .order_by("-invited_count", "pk")[:limit]
     )
