@@ -44,6 +44,12 @@ PAGES = [
     ("member card /me/card/", "member", "/me/card/", None),
     ("activities /activities/ (anonymous)", "anonymous", "/activities/", None),
     ("member page /me/", "member", "/me/", None),
+    ("ambassadors /staff/referrals/", "staff", "/staff/referrals/", None),
+    ("SNS queue /staff/posts/", "staff", "/staff/posts/", None),
+    ("public ranking /ambassadors/", "anonymous", "/ambassadors/", None),
+    ("reports /news/ (anonymous)", "anonymous", "/news/", None),
+    ("report feed /news/feed.atom", "anonymous", "/news/feed.atom", None),
+    ("landing page / (latest reports)", "anonymous", "/", None),
 ]
 
 
@@ -174,6 +180,16 @@ def _bench_database(db: str, args, env: dict[str, str], var_dir: Path) -> dict:
             result["ledger"] = json.loads(out.read_text())
             out.unlink()
             _log(f"[{db}] ledger: {result['steps']['ledger']['seconds']} s, {result['ledger']}")
+        if args.referrals or args.posts:
+            _log(f"[{db}] referrals, SNS posts and reports …")
+            out = RESULTS / f"promotion-{db}.json"
+            fill = [sys.executable, __file__, "--phase", "promotion", "--out", str(out),
+                    "--referrals", str(args.referrals), "--posts", str(args.posts),
+                    "--reports", str(args.reports)]  # fmt: skip
+            result["steps"]["promotion"] = _run("promotion", fill, env, log)
+            result["promotion"] = json.loads(out.read_text())
+            out.unlink()
+            _log(f"[{db}] promotion: {result['steps']['promotion']['seconds']} s")
         if db == "postgres":
             # What autovacuum does on its own soon after a bulk load; plans depend on it.
             started = time.perf_counter()
@@ -373,15 +389,14 @@ def measure(args) -> None:
     import django
 
     django.setup()
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
     from django.db import close_old_connections, connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from enishi.core.models import User
     from enishi.members.demo import DEMO_MEMBER_EMAIL, STAFF_EMAIL
-
-    from allauth.mfa.models import Authenticator
-    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
     clients = {"anonymous": Client()}
     for who, email in (("staff", STAFF_EMAIL), ("member", DEMO_MEMBER_EMAIL)):
@@ -515,6 +530,20 @@ def ledger(args) -> None:
     Path(args.out).write_text(json.dumps(done))
 
 
+def promotion(args) -> None:
+    """Bench only: referrals, SNS submissions and reports (see bench/promotion_fill.py)."""
+    import django
+
+    django.setup()
+    from promotion_fill import fill_promotion
+
+    from enishi.communities.models import Community
+
+    done = fill_promotion(community=Community.objects.get(slug="iga"), referrals=args.referrals,
+                          posts=args.posts, reports=args.reports)  # fmt: skip
+    Path(args.out).write_text(json.dumps(done))
+
+
 def standings_phase(args) -> None:
     """Recompute every member's rank and stage, consuming the generator, --standings-repeat
     times; the process's peak RSS is measured by the orchestrator (wait4)."""
@@ -583,6 +612,10 @@ def main() -> None:
         default=3,
         help="times every member's rank and stage is recomputed (0: not measured)",
     )
+    parser.add_argument("--referrals", type=int, default=20_000,
+                        help="referred members (bench/promotion_fill.py; 0: only the demo's)")
+    parser.add_argument("--posts", type=int, default=10_000, help="SNS submissions")
+    parser.add_argument("--reports", type=int, default=500, help="published reports")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="untimed requests per page first")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
@@ -599,14 +632,15 @@ def main() -> None:
     )
     parser.add_argument(
         "--phase",
-        choices=["all", "measure", "ledger", "standings"],
+        choices=["all", "measure", "ledger", "standings", "promotion"],
         default="all",
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "enishi.settings")
-    phases = {"measure": measure, "ledger": ledger, "standings": standings_phase}
+    phases = {"measure": measure, "ledger": ledger, "standings": standings_phase,
+              "promotion": promotion}  # fmt: skip
     phases.get(args.phase, orchestrate)(args)
 
 
