@@ -173,9 +173,13 @@ def test_staff_see_ambassadors_flags_and_each_members_referrals(client, ambassad
     assert ambassador.full_name in page
     assert "同じ接続元からの大量登録" in page
     assert AuditEvent.objects.filter(action=AuditEvent.Action.REFERRAL_LIST).count() == 1
+    detail = client.get(f"/staff/members/{ambassador.pk}/").content.decode()
+    assert f'href="/staff/referrals/{ambassador.pk}/"' in detail
     page = client.get(f"/staff/referrals/{ambassador.pk}/").content.decode()
     assert "伊賀 招待0" in page and "伊賀 招待1" in page
-    event = AuditEvent.objects.filter(action=AuditEvent.Action.REFERRAL_LIST).first()
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.REFERRAL_LIST).order_by(
+        "-sequence"
+    )[0]
     assert event.member == ambassador and event.row_count == 2
 
 
