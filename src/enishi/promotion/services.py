@@ -191,7 +191,7 @@ def post_review(*, post: PostSubmission, approve: bool, by, note: str = "") -> P
     """Staff approve (a `promotion` ledger entry for the member) or turn down a submission.
     A submission is reviewed once."""
     post = (
-        PostSubmission.objects.select_for_update()
+        PostSubmission.objects.select_for_update(of=("self",))
         .select_related("campaign", "member")
         .get(pk=post.pk)
     )
