@@ -5,7 +5,7 @@ from enishi.communities.models import Community
 
 
 @pytest.fixture(autouse=True)
-def _fast_local_services(settings):
+def _fast_local_services(settings, tmp_path):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -15,6 +15,7 @@ def _fast_local_services(settings):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploaded photos go nowhere shared
     cache.clear()  # rate limits start afresh in every test
 
 

@@ -6,6 +6,7 @@ found), or the "not a member here" page; anything else counts as getting through
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -18,10 +19,13 @@ from enishi.mailings.messages import unsubscribe_token
 from enishi.mailings.models import Mailing, Segment
 from enishi.members.models import Use
 from enishi.members.services import card_token_issue
+from enishi.promotion.models import Campaign
+from enishi.promotion.services import post_submit
 from enishi.shops.models import RewardAchievement
 from enishi.shops.services import spot_token
 from tests.activities.factories import SessionFactory
 from tests.factories import CommunityFactory, MemberFactory, UserFactory, staff_user
+from tests.news.factories import ReportFactory, report_photo
 from tests.shops.factories import BenefitFactory, RewardFactory, SpotFactory, clerk
 
 ROLES = [
@@ -169,6 +173,26 @@ MATRIX = {
     "shops:staff_reward_create": E("/staff/shops/rewards/new/", ADMIN),
     "shops:staff_reward_edit": E("/staff/shops/rewards/{reward}/", ADMIN),
     "shops:staff_hand_over": E("/staff/shops/achievements/{achievement}/hand-over/", ADMIN, "post"),
+    "promotion:my_posts": E("/me/posts/", MEMBER),
+    "promotion:my_ambassador": E("/me/ambassador/", MEMBER, "post", public="on"),
+    "promotion:ambassadors": E("/ambassadors/", EVERYONE),
+    "promotion:staff_referrals": E("/staff/referrals/", ANY_ACTIVITY_STAFF),
+    "promotion:staff_member_referrals": E("/staff/referrals/{member}/", ACTIVITY_STAFF),
+    "promotion:staff_posts": E("/staff/posts/", ADMIN),
+    "promotion:staff_post_review": E("/staff/posts/{post}/review/", ADMIN, "post",
+                                     action="approve"),  # fmt: skip
+    "promotion:staff_campaigns": E("/staff/campaigns/", ADMIN),
+    "promotion:staff_campaign_create": E("/staff/campaigns/new/", ADMIN),
+    "promotion:staff_campaign_edit": E("/staff/campaigns/{campaign}/edit/", ADMIN),
+    "news:list": E("/news/", EVERYONE),
+    "news:detail": E("/news/{report}/", EVERYONE),
+    "news:feed_rss": E("/news/feed.rss", EVERYONE),
+    "news:feed_atom": E("/news/feed.atom", EVERYONE),
+    "news:staff_list": E("/staff/news/", ADMIN),
+    "news:staff_create": E("/staff/news/new/", ADMIN),
+    "news:staff_edit": E("/staff/news/{report}/edit/", ADMIN),
+    "news:staff_photo_add": E("/staff/news/{report}/photos/", ADMIN, "post"),
+    "news:staff_photo_delete": E("/staff/news/{report}/photos/{photo}/delete/", ADMIN, "post"),
 }
 
 # Django's admin (superusers only) and allauth's own account pages are theirs to guard.
@@ -215,6 +239,7 @@ def world(community):
     mailing = Mailing.objects.create(
         community=community, topic=topic, segment=segment, subject="会報", body="{nickname}さん"
     )
+    report = ReportFactory(community=community)
     users = {
         "anonymous": None,
         "member": member.user,
@@ -246,6 +271,13 @@ def world(community):
         "mailing": mailing.pk,
         "journey": community.journeys.first().pk,
         "unsubscribe_token": unsubscribe_token(member=member, topic=topic),
+        "post": post_submit(member=member, url="https://x.com/iga/status/1", campaign=None).pk,
+        "campaign": Campaign.objects.create(
+            community=community, title="伊賀の秋を投稿しよう", hashtag="#伊賀の秋",
+            starts_on=date(2026, 10, 1), ends_on=date(2026, 11, 30),
+        ).pk,  # fmt: skip
+        "report": report.pk,
+        "photo": report_photo(report).pk,
     }
     return users, ids
 

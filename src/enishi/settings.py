@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "enishi.privacy",
     "enishi.mailings",
     "enishi.insights",
+    "enishi.promotion",
+    "enishi.news",
 ]
 
 MIDDLEWARE = [
@@ -258,9 +260,18 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-# No page takes uploads yet: a body over 512 KB is refused with 413 (core.middleware), and
-# Django's own limit on form fields stays below that.
+# A body over 512 KB is refused with 413 (core.middleware), and Django's own limit on form
+# fields stays below that. Only the paths below take more: the report photo upload.
 ENISHI_MAX_REQUEST_BODY = 512 * 1024
+ENISHI_UPLOAD_PATHS = {r"^/staff/news/\d+/photos/$": 10 * 1024 * 1024}
+# Report photos: the largest file accepted, and the long edge they are scaled down to.
+ENISHI_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+ENISHI_PHOTO_MAX_EDGE = 2000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("ENISHI_MEDIA_ROOT", VAR_DIR / "media"))
+# More referred sign-ups than this from one connection in 24 hours are flagged, not rewarded.
+ENISHI_REFERRALS_PER_ADDRESS_PER_DAY = 3
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
 

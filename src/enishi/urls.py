@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -21,6 +23,8 @@ urlpatterns = [
     path("", include("enishi.privacy.urls")),
     path("", include("enishi.shops.urls")),
     path("", include("enishi.mailings.urls")),
+    path("", include("enishi.promotion.urls")),
+    path("", include("enishi.news.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/insights/", include("enishi.insights.urls")),
     path("staff/", include("enishi.communities.urls")),
@@ -29,3 +33,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.DEBUG:
+    # Uploaded report photos; in production nginx serves MEDIA_ROOT (docs/operations.md).
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

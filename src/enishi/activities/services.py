@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from enishi.ledger.services import engagement_record
 from enishi.members.models import Member
+from enishi.promotion.services import referral_reward
 
 from .mails import application_mail
 from .models import (
@@ -379,6 +380,8 @@ def application_mark_attended(*, application: Application, by) -> Application:
         note=activity.title[:200],
         created_by=_actor(by),
     )
+    if application.member.referred_by_id is not None:
+        referral_reward(invited=application.member, stage="attended")
     return application
 
 

@@ -82,6 +82,7 @@ class Tag(models.Model):
     class Kind(models.TextChoices):
         TOPIC = "topic", _("関心のあるテーマ")
         SKILL = "skill", _("スキル・経験")
+        HASHTAG = "hashtag", _("ハッシュタグ")
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="tags")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -35,6 +35,7 @@ class Perm(StrEnum):
     SHOPS_MANAGE = "shops.manage"
     SHOP_REDEEM = "shop.redeem"  # the /shop/ counter
     DONATIONS = "donations.manage"
+    CONTENT = "content.publish"  # the SNS post queue, campaigns, reports and news
 
 
 Role = StaffRole.Role

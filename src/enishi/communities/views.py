@@ -20,6 +20,7 @@ from enishi.core.requests import client_ip
 from enishi.core.tasks import send_email
 from enishi.members.models import Use
 from enishi.members.selectors import active_member_count
+from enishi.news.selectors import published_reports
 
 from . import services
 from .forms import StaffRoleForm, TagFormSet
@@ -46,6 +47,7 @@ def home(request):
         {
             "member_count": active_member_count(community=community) if community else 0,
             "uses": [(use, use.label, USE_DESCRIPTIONS[use]) for use in Use],
+            "reports": list(published_reports(community=community)[:3]) if community else [],
         },
     )
 

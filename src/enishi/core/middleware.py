@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
@@ -30,15 +32,18 @@ def language(get_response):
 
 def limit_request_body(get_response):
     """Refuse a request body larger than ENISHI_MAX_REQUEST_BODY with 413, before anything reads
-    it. Django's own limit counts form fields only, not file parts or other content types."""
+    it. Django's own limit counts form fields only, not file parts or other content types.
+    The paths in ENISHI_UPLOAD_PATHS (photo uploads) have their own, larger limit."""
     limit = settings.ENISHI_MAX_REQUEST_BODY
+    allowances = [(re.compile(p), n) for p, n in settings.ENISHI_UPLOAD_PATHS.items()]
 
     def middleware(request):
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > limit:
+        allowed = next((n for p, n in allowances if p.match(request.path_info)), limit)
+        if length > allowed:
             response = render(request, "413.html", status=413)
             response["Connection"] = "close"
             return response

@@ -15,6 +15,7 @@ from enishi.communities.models import Community, Tag
 from enishi.communities.selectors import active_tags
 from enishi.core.japan import PREFECTURE_CHOICES
 from enishi.core.postal import lookup_postal_code
+from enishi.core.requests import client_ip
 from enishi.core.text import (
     has_emoji,
     is_katakana,
@@ -256,6 +257,8 @@ class JoinForm(MembershipFields, SignupForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_profile(context.request.community)
+        # An invitation link (/join/?ref=CODE) fills in the code.
+        self.fields["referral_code"].initial = context.request.GET.get("ref", "")[:12]
         self.fields["password1"].help_text = _(
             "10文字以上。空欄にすると、ログインのたびにメールで届くコードを使います。"
         )
@@ -286,6 +289,7 @@ class JoinForm(MembershipFields, SignupForm):
             profile=self.profile_data(),
             referral_code=self.cleaned_data["referral_code"],
             newsletter=self.cleaned_data["newsletter"],
+            ip_address=client_ip(request),
         )
 
 

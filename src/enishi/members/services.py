@@ -66,7 +66,13 @@ def _replace_choices(member: Member, profile: dict) -> None:
 
 @transaction.atomic
 def member_register(
-    *, community: Community, user, profile: dict, referral_code: str = "", newsletter: bool
+    *,
+    community: Community,
+    user,
+    profile: dict,
+    referral_code: str = "",
+    newsletter: bool,
+    ip_address: str | None = None,
 ) -> Member:
     """Create a pending membership with its profile and consents. It becomes active (and gets
     its number) when the email address is verified."""
@@ -77,12 +83,17 @@ def member_register(
         card_key=secrets.token_urlsafe(24),
     )
     if referral_code:
+        # A withdrawn or unverified member's code invites nobody.
         member.referred_by = Member.objects.filter(
-            community=community, referral_code=referral_code
+            community=community, referral_code=referral_code, status=Member.Status.ACTIVE
         ).first()
     _apply_profile(member, profile)
     member.save()
     _replace_choices(member, profile)
+    if member.referred_by is not None:
+        from enishi.promotion.services import referral_record
+
+        referral_record(invited=member, referrer=member.referred_by, ip_address=ip_address)
     answers = [
         (Consent.Purpose.TERMS, True, community.terms_version),
         (Consent.Purpose.PRIVACY_POLICY, True, community.privacy_policy_version),
@@ -99,7 +110,13 @@ def member_register(
 
 @transaction.atomic
 def member_join(
-    *, community: Community, user, profile: dict, referral_code: str = "", newsletter: bool
+    *,
+    community: Community,
+    user,
+    profile: dict,
+    referral_code: str = "",
+    newsletter: bool,
+    ip_address: str | None = None,
 ) -> Member | None:
     """A login that already exists (a member of another community here, or staff) joins
     `community`: no second account. Active at once when its address is verified. None when
@@ -109,7 +126,8 @@ def member_join(
     if Member.objects.filter(community=community, user=user).exists():
         return None
     return member_register(community=community, user=user, profile=profile,
-                           referral_code=referral_code, newsletter=newsletter)  # fmt: skip
+                           referral_code=referral_code, newsletter=newsletter,
+                           ip_address=ip_address)  # fmt: skip
 
 
 def _next_member_number(community: Community) -> str:
@@ -137,6 +155,10 @@ def member_activate(*, member: Member, joined_at=None) -> Member:
     member.save(update_fields=["number", "status", "joined_at", "updated_at"])
     engagement_record(member=member, kind=Kind.REGISTRATION, source_type="registration",
                       source_id=member.pk, occurred_at=member.joined_at)  # fmt: skip
+    if member.referred_by_id is not None:
+        from enishi.promotion.services import referral_reward
+
+        referral_reward(invited=member, stage="verified")
     return member
 
 
@@ -222,6 +244,9 @@ def _erase_member(member: Member, *, source: str) -> None:
     member.user = None
     member.save()
     member.skills.clear()
+    from enishi.promotion.services import member_promotion_erase
+
+    member_promotion_erase(member=member)
     Consent.objects.create(
         member=member,
         purpose=Consent.Purpose.NEWSLETTER_EMAIL,

@@ -39,6 +39,8 @@ from enishi.privacy.selectors import (
     newsletter_opted_in,
 )
 from enishi.privacy.services import audit_request
+from enishi.promotion.forms import AmbassadorForm
+from enishi.promotion.selectors import invitation, is_public_ambassador, member_referral_count
 from enishi.shops import selectors as shop_selectors
 
 from . import exports, services
@@ -104,6 +106,7 @@ def join(request):
                 profile=form.profile_data(),
                 referral_code=form.cleaned_data["referral_code"],
                 newsletter=form.cleaned_data["newsletter"],
+                ip_address=client_ip(request),
             )
             if member is not None and member.status == Member.Status.ACTIVE:
                 messages.success(
@@ -114,7 +117,10 @@ def join(request):
             return redirect("members:me")
     else:
         form = MembershipForm(
-            initial=_profile_elsewhere(request.user, request.community),
+            initial={
+                **_profile_elsewhere(request.user, request.community),
+                "referral_code": request.GET.get("ref", "")[:12],
+            },
             community=request.community,
         )
     return render(request, "members/join_signed_in.html", {"form": form})
@@ -148,6 +154,12 @@ def me(request):
             "history": member_history(member=member, limit=20),
             "newsletter": newsletter_opted_in(member=member),
             **shop_selectors.member_shop_context(member=member, rank=standing.rank),
+            "invitation": invitation(request, member) if member.status == Member.Status.ACTIVE
+            else None,
+            "referral_count": member_referral_count(member=member),
+            "ambassador_form": AmbassadorForm(
+                initial={"public": is_public_ambassador(member=member)}
+            ),
         },
     )
 
@@ -255,6 +267,7 @@ def _card_context(request, member: Member) -> dict:
         "member": member,
         "standing": member_standing(member=member),
         "qr": qr_svg(url, title=_("会員証の確認用QRコード")),
+        "invitation": invitation(request, member),
     }
 
 

@@ -87,6 +87,8 @@ class AuditEvent(models.Model):
         INSIGHTS_EXPORT = "insights_export", _("集計・報告書の書き出し")
         SEGMENT_SAMPLE = "segment_sample", _("セグメントの該当者の表示")
         MAILING_RECIPIENTS = "mailing_recipients", _("メール配信の宛先一覧の表示")
+        REFERRAL_LIST = "referral_list", _("紹介の一覧の閲覧")
+        POST_LIST = "post_list", _("SNS投稿の一覧の閲覧")
 
     sequence = models.PositiveBigIntegerField(unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")

@@ -50,6 +50,7 @@ PERSONAL_DATA_LABELS = {
     "redemptions": _("協力店での特典の利用"),
     "visits": _("スポットへの来訪"),
     "mail": _("お送りしたメール"),
+    "sns_posts": _("送ったSNSの投稿"),
 }
 
 
@@ -143,6 +144,16 @@ def member_personal_data(*, member: Member) -> dict:
                 "address": d.email,
             }
             for d in member.deliveries.select_related("mailing").order_by("pk")
+        ],
+        "sns_posts": [
+            {
+                "submitted_at": _local(p.created_at),
+                "url": p.url,
+                "hashtag": p.hashtag,
+                "text": p.text,
+                "status": p.get_status_display(),
+            }
+            for p in member.posts.order_by("pk")
         ],
     }
 
