@@ -261,10 +261,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # A body over 512 KB is refused with 413 (core.middleware), and Django's own limit on form
-# fields stays below that. Only the paths below take more: the report photo upload.
+# fields stays below that. Only the paths below take more: the report and shop photo uploads.
 ENISHI_MAX_REQUEST_BODY = 512 * 1024
-ENISHI_UPLOAD_PATHS = {r"^/staff/news/\d+/photos/$": 10 * 1024 * 1024}
-# Report photos: the largest file accepted, and the long edge they are scaled down to.
+ENISHI_UPLOAD_PATHS = {
+    r"^/staff/news/\d+/photos/$": 10 * 1024 * 1024,
+    r"^/staff/shops/(new|\d+/edit)/$": 10 * 1024 * 1024,
+}
+# Photos (reports, shops): the largest file accepted, and the long edge they are scaled down to.
 ENISHI_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 ENISHI_PHOTO_MAX_EDGE = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -445,3 +445,46 @@ def test_a_clerk_added_by_staff_signs_in_with_a_mailed_code(admin_client, shop):
     response = post(client, response["Location"], {"code": code})
     assert response.status_code == 302 and response.url == "/shop/"
     assert "伊賀焼の窯元 長谷園の受付" in client.get("/shop/").content.decode()
+
+
+def test_a_shop_photo_is_uploaded_cleaned_and_shown(admin_client, community):
+    import io
+    import os
+
+    from PIL import Image
+
+    from tests.news.factories import upload
+
+    shop = ShopFactory(name="和菓子処 かたやき庵")
+    edit = f"/staff/shops/{shop.pk}/edit/"
+    data = {"name": shop.name, "category": shop.category, "area": shop.area,
+            "address": shop.address, "is_active": "on"}  # fmt: skip
+    # Larger than the 512 KB other pages take; it carries a GPS position in its EXIF.
+    exif = Image.Exif()
+    exif[0x8825] = {2: (34, 46, 0)}
+    out = io.BytesIO()
+    Image.frombytes("RGB", (2400, 1600), os.urandom(2400 * 1600 * 3)).save(
+        out, "JPEG", exif=exif, quality=90
+    )
+    photo = out.getvalue()
+    assert len(photo) > 512 * 1024
+    response = admin_client.post(edit, {**data, "photo": upload(content=photo)})
+    assert response.status_code == 400  # the photo needs its description
+    assert "写真に写っているものを書いてください。" in response.content.decode()
+    assert 'value="和菓子処 かたやき庵"' in response.content.decode()
+    response = admin_client.post(
+        edit, {**data, "photo": upload(content=photo), "photo_alt": "店先に並ぶかたやき"}
+    )
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    with Image.open(shop.photo.path) as stored:
+        assert stored.size == (2000, 1333) and not stored.getexif()
+    page = admin_client.get("/shops/").content.decode()
+    assert f'src="{shop.photo.url}" alt="店先に並ぶかたやき"' in page
+    # Not a picture: refused with a message, the shop keeps its photo.
+    response = admin_client.post(
+        edit, {**data, "photo": upload(content=b"%PDF-1.4 not a photo"), "photo_alt": "x"}
+    )
+    assert "画像でないか、または壊れています" in response.content.decode()
+    shop.refresh_from_db()
+    assert shop.photo

@@ -5,9 +5,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from enishi.communities.models import Community
+from enishi.core.photos import photo_clean
 
 from .models import Report, ReportPhoto
-from .photos import photo_clean
 
 
 @transaction.atomic

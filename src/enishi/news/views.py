@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST
 
 from enishi.communities.permissions import Perm, has_perm, staff_required
 from enishi.core.markdown import render_markdown
+from enishi.core.photos import PhotoError
 
 from . import services
 from .forms import PhotoForm, ReportForm
 from .models import Report, ReportPhoto
-from .photos import PhotoError
 from .selectors import published_reports, related_activities
 
 

@@ -1,7 +1,9 @@
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from enishi.communities.models import Community
+from enishi.core.photos import PhotoError, photo_clean
 
 from .models import Benefit, PartnerShop, UsageReward, VisitSpot
 
@@ -28,17 +30,32 @@ class ShopForm(forms.ModelForm):
         model = PartnerShop
         fields = [
             "name", "category", "area", "address", "opening_hours", "description",
-            "latitude", "longitude", "phone", "website", "is_active",
+            "latitude", "longitude", "phone", "website", "photo", "photo_alt", "is_active",
         ]  # fmt: skip
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "photo": forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        }
 
     def __init__(self, *args, community: Community, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.community = community
         self.fields["latitude"].help_text = _("地図に表示するときに入力します（例：34.768700）。")
 
+    def clean_photo(self):
+        """A new photo is checked and re-encoded (no EXIF, so no location) before it is kept."""
+        photo = self.cleaned_data.get("photo")
+        if isinstance(photo, UploadedFile):
+            try:
+                return photo_clean(photo)
+            except PhotoError as error:
+                raise forms.ValidationError(str(error)) from None
+        return photo
+
     def clean(self):
         data = super().clean()
+        if data.get("photo") and not data.get("photo_alt"):
+            self.add_error("photo_alt", _("写真に写っているものを書いてください。"))
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             raise forms.ValidationError(_("緯度と経度は両方入力するか、両方空欄にしてください。"))
         latitude, longitude = data.get("latitude"), data.get("longitude")

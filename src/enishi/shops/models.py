@@ -17,6 +17,10 @@ def new_key() -> str:
     return secrets.token_urlsafe(12)
 
 
+def _shop_photo_path(shop, filename):
+    return f"shops/{shop.community_id}/{filename}"
+
+
 class PartnerShop(models.Model):
     class Category(models.TextChoices):
         FOOD = "food", _("飲食")
@@ -44,6 +48,14 @@ class PartnerShop(models.Model):
     )
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
     website = models.URLField(_("ウェブサイト"), blank=True)
+    # Re-encoded on upload (core.photos: no EXIF, so no location), at most 2000 px.
+    photo = models.ImageField(_("写真"), upload_to=_shop_photo_path, blank=True)
+    photo_alt = models.CharField(
+        _("写真の説明（代替テキスト）"),
+        max_length=200,
+        blank=True,
+        help_text=_("目の見えない人にも伝わるよう、写真に写っているものを書きます。"),
+    )
     is_active = models.BooleanField(
         _("掲載中"), default=True,
         help_text=_("外すと一覧から消え、特典も使えなくなります。"),

@@ -43,7 +43,9 @@ def shop_list(request):
 
 
 def _shop_form(request, shop: PartnerShop | None):
-    form = ShopForm(request.POST or None, instance=shop, community=request.community)
+    form = ShopForm(
+        request.POST or None, request.FILES or None, instance=shop, community=request.community
+    )
     if request.method == "POST" and form.is_valid():
         shop = form.save()
         messages.success(request, _("協力店を保存しました。"))

@@ -1,4 +1,4 @@
-"""Checking and re-encoding uploaded report photos with Pillow."""
+"""Checking and re-encoding uploaded photos (reports, partner shops) with Pillow."""
 
 import io
 import secrets
