@@ -126,9 +126,11 @@ def audit_phone(browser, site):
 
 def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core on the current page; the violations of the given impacts."""
-    # Contrast and target-size checks mean nothing on an unstyled page.
-    assert "BIZ UDPGothic" in page.evaluate("getComputedStyle(document.body).fontFamily"), (
-        f"site.css is not applied on {page.url}"
+    # Contrast and target-size checks mean nothing on an unstyled page. A page reached by a
+    # click may still be loading its stylesheet on a busy machine: wait for it (10 s at most).
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "getComputedStyle(document.body).fontFamily.includes('BIZ UDPGothic')", timeout=10_000
     )
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
