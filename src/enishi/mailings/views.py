@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -295,7 +296,8 @@ def mailing_deliveries(request, pk: int):
         request,
         "mailings/mailing_deliveries.html",
         {"mailing": mailing, "page": page, "status": status,
-         "statuses": Delivery.Status.choices},
+         "statuses": Delivery.Status.choices,
+         "query": urlencode({"status": status}) if status else ""},
     )  # fmt: skip
 
 
