@@ -129,6 +129,7 @@ def seed_demo(
     for every 15 members when not given; never removes any), and (re)set the demo staff and
     member logins with fresh passwords."""
     from enishi.activities.demo import default_count, seed_activities
+    from enishi.insights.summaries import rebuild as rebuild_insights
     from enishi.shops.demo import seed_shops
 
     # Hold the community row: a member verified meanwhile must not get a number seeded too.
@@ -257,6 +258,8 @@ def seed_demo(
         now=now,
     )
     shops = seed_shops(community=community, seed=seed, demo_member=demo, ensure_login=_ensure_login)
+    # The ledger entries above were bulk-created: count them in the dashboard's summaries.
+    rebuild_insights(community=community)
     # Organizer staff: one organizer's activities and applicants only.
     organizer = community.organizers.annotate(n=Count("activities")).order_by("-n", "pk").first()
     organizer_password = secrets.token_urlsafe(9)
