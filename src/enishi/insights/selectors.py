@@ -38,6 +38,7 @@ from .periods import Period
 
 STAGE_ORDER = Stage.ORDER  # 登録 → 参加 → 継続 → 担い手 (潜在 are contacts: not yet recorded)
 WEEKLY_UP_TO_DAYS = 62  # periods up to about two months are shown week by week
+USES = [kind for kind in Kind.values if kind != Kind.REGISTRATION]
 
 
 @contextmanager
@@ -150,14 +151,12 @@ def _member_rows(community: Community, ats: list) -> QuerySet:
             f"first_month_{k}": bucket_index(Min("occurred_at", filter=doing & recent), months, at),
             f"last_month_{k}": bucket_index(Max("occurred_at", filter=doing & recent), months, at),
         }
-    alive_at_one = Q(member__joined_at__lt=max(ats)) & (
-        Q(member__withdrawn_at__isnull=True) | Q(member__withdrawn_at__gte=min(ats))
-    )
+    # Grouped by the member id alone (the member's columns are joined to the grouped rows,
+    # see _ledger_figures): a narrow key that PostgreSQL can hash instead of sorting.
     return (
         live_entries(community)
-        .filter(alive_at_one, occurred_at__lt=max(ats))
-        .values("member_id", "member__designated_carrier", "member__joined_at",
-                "member__withdrawn_at")  # fmt: skip
+        .filter(occurred_at__lt=max(ats))
+        .values("member_id")
         .annotate(**figures)
         .order_by()
     )
@@ -176,7 +175,7 @@ def _ledger_figures(community: Community, ats: list, ladder: list[Rank]) -> list
             return (f"(points_{k} >= {int(rank.min_points)} AND "
                     f"attended_12m_{k} >= {int(rank.min_attendances_12m)})")  # fmt: skip
 
-        designated = '"member__designated_carrier"'
+        designated = "m.designated_carrier"
         carrier = f"({designated} OR {reaches(ladder[-1])})" if ladder else designated
         continuing = f"(doing_12m_{k} >= 3 AND first_month_{k} <> last_month_{k}) OR {carrier}"
         sums = {
@@ -192,14 +191,17 @@ def _ledger_figures(community: Community, ats: list, ladder: list[Rank]) -> list
             f"WHEN {reaches(rank)} THEN {i} " for i, rank in reversed(list(enumerate(ladder)))
         ) + "ELSE -1 END"  # fmt: skip
         sums |= {("rank", i): f"({rank_case}) = {i}" for i in range(len(ladder))}
-        alive = ('"member__joined_at" < %s AND ("member__withdrawn_at" IS NULL OR '
-                 f'"member__withdrawn_at" >= %s) AND n_{k} > 0')  # fmt: skip
+        alive = ("m.joined_at < %s AND (m.withdrawn_at IS NULL OR "
+                 f"m.withdrawn_at >= %s) AND n_{k} > 0")  # fmt: skip
         for condition in sums.values():
             columns.append(f"SUM(CASE WHEN {alive} AND ({condition}) THEN 1 ELSE 0 END)")
             params += [connection.ops.adapt_datetimefield_value(at)] * 2
         layout.append(list(sums))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM ({inner}) t", params + list(inner_params))
+        members = connection.ops.quote_name(Member._meta.db_table)
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({inner}) t "
+                       f"JOIN {members} m ON m.id = t.member_id",
+                       params + list(inner_params))  # fmt: skip
         values = iter([int(v or 0) for v in cursor.fetchone()])
     result = []
     for keys in layout:
@@ -427,9 +429,11 @@ def engagements_by_use(*, community: Community, period: Period, organizer=None) 
         if row["b"] is not None and row["n"]:
             key = (starts[row["b"]], row["kind"])
             counts[key] = counts.get(key, 0) + row["n"]
+    # The six uses by name (not "other than registering"): ranges of the ledger's
+    # (community, kind, occurred_at) index instead of a scan of the community's ledger.
     entries = organizer_entries(live_entries(community), organizer).filter(
-        occurred_at__gte=period.start, occurred_at__lt=at
-    ).exclude(kind=Kind.REGISTRATION)
+        occurred_at__gte=period.start, occurred_at__lt=at, kind__in=USES
+    )
     for row in (entries.filter(occurred_at__gte=today_start)
                 .annotate(b=bucket_index("occurred_at", starts, at))
                 .values("b", "kind").annotate(n=Count("pk")).order_by()):  # fmt: skip

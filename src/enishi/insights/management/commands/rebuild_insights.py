@@ -8,10 +8,10 @@ from enishi.insights.summaries import rebuild
 
 
 class Command(BaseCommand):
-    help = "Recompute the insights summary tables from the ledger."
+    help = "把握の集計表を関わりの記録から作り直します（何度実行しても同じ結果）。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--community", help="slug of one community (default: all)")
+        parser.add_argument("--community", help="コミュニティのslug（省略するとすべて）")
 
     def handle(self, *args, community=None, **options):
         communities = Community.objects.order_by("pk")
@@ -19,5 +19,5 @@ class Command(BaseCommand):
             communities = communities.filter(slug=community)
         for each in communities:
             counts = rebuild(community=each)
-            self.stdout.write(f"{each.slug}: {counts['days']} day rows, "
-                              f"{counts['months']} member-month rows")  # fmt: skip
+            self.stdout.write(f"{each.slug}: 日別 {counts['days']:,} 行、"
+                              f"会員×月 {counts['months']:,} 行")  # fmt: skip
