@@ -66,16 +66,19 @@ def _log(message: str) -> None:
 # --- set-up ---------------------------------------------------------------------------------
 
 
-def prepare(db: str, pg_url: str) -> None:
-    """Environment for Django before setup: a scratch database."""
+def prepare(db: str, pg_url: str, keep: bool = False) -> None:
+    """Environment for Django before setup: a scratch database (kept as it is with `keep`)."""
     var_dir = RESULTS / f"var-insights-{db}"
-    shutil.rmtree(var_dir, ignore_errors=True)
-    var_dir.mkdir(parents=True)
+    if not keep:
+        shutil.rmtree(var_dir, ignore_errors=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
     os.environ.update(ENISHI_VAR_DIR=str(var_dir), ENISHI_ALLOWED_HOSTS="testserver",
                       ENISHI_DEBUG="0", ENISHI_LOG_LEVEL="WARNING",
                       DJANGO_SETTINGS_MODULE="enishi.settings")  # fmt: skip
     os.environ.pop("DATABASE_URL", None)
-    if db == "postgres":
+    if db == "postgres" and keep:
+        os.environ["DATABASE_URL"] = pg_url
+    elif db == "postgres":
         import psycopg
         from psycopg import sql
 
@@ -313,6 +316,12 @@ def generate(db: str, members: int, ledger_rows: int) -> dict:
         for _name, definition in indexes:
             cursor.execute(definition)
     timings["ledger_indexes_s"] = round(time.perf_counter() - started, 1)
+    # The dashboard's summary tables, from the ledger just loaded (as after an import).
+    started = time.perf_counter()
+    from enishi.insights.summaries import rebuild
+
+    timings["summary_rows"] = rebuild(community=community)
+    timings["summaries_s"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if db == "postgres" else "ANALYZE")
@@ -340,7 +349,9 @@ def measure(db: str, repeat: int, warmup: int) -> dict:
 
     community = Community.objects.get(slug="iga")
     client = Client()
-    client.force_login(staff_user(community))
+    # A new login each run (a kept database already has the earlier ones).
+    login = f"bench-{time.time_ns()}"
+    client.force_login(staff_user(community, username=login, email=f"{login}@example.jp"))
     url = "/staff/insights/"
     for _ in range(warmup):
         assert client.get(url).status_code == 200
@@ -399,8 +410,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL))
+    parser.add_argument("--measure-only", action="store_true",
+                        help="measure the data a previous run generated (after a code change)")
     args = parser.parse_args()
-    prepare(args.db, args.pg_url)
+    prepare(args.db, args.pg_url, keep=args.measure_only)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -416,7 +429,8 @@ def main() -> None:
     call_command("createcachetable", verbosity=0)
     setup = {"migrate_s": round(time.perf_counter() - started, 1)}
     _log(f"bench: {args.members:,} members, {args.ledger_rows:,} ledger rows ({args.db})")
-    setup.update(generate(args.db, args.members, args.ledger_rows))
+    if not args.measure_only:
+        setup.update(generate(args.db, args.members, args.ledger_rows))
     _log(f"bench: generated in {setup}; measuring")
     result = {"db": args.db, "when": datetime.now(UTC).isoformat(timespec="seconds"),
               "setup": setup, **measure(args.db, args.repeat, args.warmup)}  # fmt: skip

@@ -33,10 +33,12 @@ from enishi.ledger.models import Engagement, Kind
 from enishi.ledger.selectors import ATTENDANCE, Stage
 from enishi.members.models import Member, MemberTie
 
+from .models import EngagementDay, MemberMonth
 from .periods import Period
 
 STAGE_ORDER = Stage.ORDER  # 登録 → 参加 → 継続 → 担い手 (潜在 are contacts: not yet recorded)
 WEEKLY_UP_TO_DAYS = 62  # periods up to about two months are shown week by week
+USES = [kind for kind in Kind.values if kind != Kind.REGISTRATION]
 
 
 @contextmanager
@@ -149,14 +151,12 @@ def _member_rows(community: Community, ats: list) -> QuerySet:
             f"first_month_{k}": bucket_index(Min("occurred_at", filter=doing & recent), months, at),
             f"last_month_{k}": bucket_index(Max("occurred_at", filter=doing & recent), months, at),
         }
-    alive_at_one = Q(member__joined_at__lt=max(ats)) & (
-        Q(member__withdrawn_at__isnull=True) | Q(member__withdrawn_at__gte=min(ats))
-    )
+    # Grouped by the member id alone (the member's columns are joined to the grouped rows,
+    # see _ledger_figures): a narrow key that PostgreSQL can hash instead of sorting.
     return (
         live_entries(community)
-        .filter(alive_at_one, occurred_at__lt=max(ats))
-        .values("member_id", "member__designated_carrier", "member__joined_at",
-                "member__withdrawn_at")  # fmt: skip
+        .filter(occurred_at__lt=max(ats))
+        .values("member_id")
         .annotate(**figures)
         .order_by()
     )
@@ -175,7 +175,7 @@ def _ledger_figures(community: Community, ats: list, ladder: list[Rank]) -> list
             return (f"(points_{k} >= {int(rank.min_points)} AND "
                     f"attended_12m_{k} >= {int(rank.min_attendances_12m)})")  # fmt: skip
 
-        designated = '"member__designated_carrier"'
+        designated = "m.designated_carrier"
         carrier = f"({designated} OR {reaches(ladder[-1])})" if ladder else designated
         continuing = f"(doing_12m_{k} >= 3 AND first_month_{k} <> last_month_{k}) OR {carrier}"
         sums = {
@@ -191,14 +191,17 @@ def _ledger_figures(community: Community, ats: list, ladder: list[Rank]) -> list
             f"WHEN {reaches(rank)} THEN {i} " for i, rank in reversed(list(enumerate(ladder)))
         ) + "ELSE -1 END"  # fmt: skip
         sums |= {("rank", i): f"({rank_case}) = {i}" for i in range(len(ladder))}
-        alive = ('"member__joined_at" < %s AND ("member__withdrawn_at" IS NULL OR '
-                 f'"member__withdrawn_at" >= %s) AND n_{k} > 0')  # fmt: skip
+        alive = ("m.joined_at < %s AND (m.withdrawn_at IS NULL OR "
+                 f"m.withdrawn_at >= %s) AND n_{k} > 0")  # fmt: skip
         for condition in sums.values():
             columns.append(f"SUM(CASE WHEN {alive} AND ({condition}) THEN 1 ELSE 0 END)")
             params += [connection.ops.adapt_datetimefield_value(at)] * 2
         layout.append(list(sums))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM ({inner}) t", params + list(inner_params))
+        members = connection.ops.quote_name(Member._meta.db_table)
+        cursor.execute(f"SELECT {', '.join(columns)} FROM ({inner}) t "
+                       f"JOIN {members} m ON m.id = t.member_id",
+                       params + list(inner_params))  # fmt: skip
         values = iter([int(v or 0) for v in cursor.fetchone()])
     result = []
     for keys in layout:
@@ -386,21 +389,67 @@ def profile(*, community: Community, period: Period, top: int = 10) -> dict:
 # --- what they do ---------------------------------------------------------------------------
 
 
-def engagements_by_use(*, community: Community, period: Period, organizer=None) -> dict:
-    """Live engagements (other than registering) per week or month and use, in the period."""
-    entries = organizer_entries(live_entries(community), organizer).filter(
-        occurred_at__gte=period.start, occurred_at__lt=period.as_of
-    ).exclude(kind=Kind.REGISTRATION)
-    starts = buckets(period)
-    rows = (
-        entries.annotate(b=bucket_index("occurred_at", starts, period.as_of))
-        .values("b", "kind")
-        .annotate(n=Count("pk"))
-        .order_by()
+def day_bucket_index(field: str, starts: list[date]) -> Case:
+    """Like `bucket_index`, for a date column: which bucket [starts[i], starts[i+1]) a day
+    falls in (the last one open-ended; the caller bounds the days)."""
+    if not starts:
+        return Value(None, output_field=IntegerField())
+    return Case(
+        When(**{f"{field}__lt": starts[0]}, then=Value(None)),
+        *[When(**{f"{field}__lt": day}, then=Value(i)) for i, day in enumerate(starts[1:])],
+        default=Value(len(starts) - 1),
+        output_field=IntegerField(),
     )
-    counts = {(starts[row["b"]], row["kind"]): row["n"] for row in rows if row["b"] is not None}
-    totals = entries.aggregate(n=Count("pk"), people=Count("member_id", distinct=True))
-    return {"buckets": starts, "counts": counts, **totals}
+
+
+def _today_split(period: Period):
+    """Whole Japan-time days before the one `as_of` falls in are read from the summaries;
+    the part of that day before `as_of` (empty when the period has ended at midnight) from
+    the ledger itself."""
+    at = period.as_of
+    today = timezone.localtime(at).date()
+    return max(today, period.first_day), max(_midnight(today), period.start)
+
+
+def engagements_by_use(*, community: Community, period: Period, organizer=None) -> dict:
+    """Live engagements (other than registering) per week or month and use, in the period:
+    the daily summary (insights.models.EngagementDay) for the whole days, the ledger for the
+    day in progress. `people` (who engaged at all) counts the members' month summaries when
+    the period starts on the first of a month and no organizer is chosen."""
+    at, starts = period.as_of, buckets(period)
+    today, today_start = _today_split(period)
+    days = EngagementDay.objects.filter(
+        community=community, day__gte=period.first_day, day__lt=today
+    ).exclude(kind=Kind.REGISTRATION)
+    if organizer is not None:
+        days = days.filter(organizer=organizer.pk)
+    counts: dict[tuple[date, str], int] = {}
+    for row in (days.annotate(b=day_bucket_index("day", starts)).values("b", "kind")
+                .annotate(n=Sum("n")).order_by()):  # fmt: skip
+        if row["b"] is not None and row["n"]:
+            key = (starts[row["b"]], row["kind"])
+            counts[key] = counts.get(key, 0) + row["n"]
+    # The six uses by name (not "other than registering"): ranges of the ledger's
+    # (community, kind, occurred_at) index instead of a scan of the community's ledger.
+    entries = organizer_entries(live_entries(community), organizer).filter(
+        occurred_at__gte=period.start, occurred_at__lt=at, kind__in=USES
+    )
+    for row in (entries.filter(occurred_at__gte=today_start)
+                .annotate(b=bucket_index("occurred_at", starts, at))
+                .values("b", "kind").annotate(n=Count("pk")).order_by()):  # fmt: skip
+        if row["b"] is not None:
+            key = (starts[row["b"]], row["kind"])
+            counts[key] = counts.get(key, 0) + row["n"]
+    if organizer is None and period.first_day.day == 1:
+        people = (
+            MemberMonth.objects.filter(community=community, month__gte=period.first_day,
+                                       month__lte=timezone.localtime(at).date(), n__gt=0,
+                                       first_at__lt=at)  # fmt: skip
+            .aggregate(people=Count("member_id", distinct=True))["people"]
+        )
+    else:
+        people = entries.aggregate(people=Count("member_id", distinct=True))["people"]
+    return {"buckets": starts, "counts": counts, "n": sum(counts.values()), "people": people}
 
 
 def activities(*, community: Community, period: Period, organizer=None, limit: int = 20):
@@ -470,14 +519,14 @@ def retention(*, community: Community, period: Period, months: int = 12) -> list
         .annotate(n=Count("pk")).order_by()  # fmt: skip
         if row["c"] is not None
     }
+    # Members with a live engagement in a month: the month summaries (insights.MemberMonth),
+    # whose first entry of the month is before `at`.
     active = (
-        live_entries(community)
-        .filter(member__in=joined.values("pk"), occurred_at__gte=start, occurred_at__lt=at)
-        .exclude(kind=Kind.REGISTRATION)
-        .annotate(c=bucket_index("member__joined_at", starts, at),
-                  m=bucket_index("occurred_at", starts, at))  # fmt: skip
+        MemberMonth.objects.filter(community=community, joined__gte=start, joined__lt=at,
+                                   month__gte=first, n__gt=0, first_at__lt=at)  # fmt: skip
+        .annotate(c=bucket_index("joined", starts, at), m=day_bucket_index("month", starts))
         .values("c", "m")
-        .annotate(n=Count("member_id", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by()
     )
     counts = {}

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enishi.core.tasks import send_email
+from enishi.insights import summaries
 from enishi.members.models import Member
 
 from .models import Engagement, PointsRule
@@ -54,6 +55,7 @@ def engagement_record(
     try:
         with transaction.atomic():
             entry.save()
+            summaries.entry_recorded(entry)  # the dashboard's counts, in the same transaction
     except IntegrityError:
         return None  # recorded meanwhile by a concurrent request
     _congratulate_on_rank_up(member, before)
@@ -86,7 +88,7 @@ def engagement_correct(*, entry: Engagement, note: str, created_by) -> Engagemen
     entry = Engagement.objects.select_for_update().get(pk=entry.pk)
     if existing := entry.corrections.first():
         return existing
-    return Engagement.objects.create(
+    correction = Engagement.objects.create(
         community_id=entry.community_id,
         member_id=entry.member_id,
         kind=entry.kind,
@@ -98,6 +100,8 @@ def engagement_correct(*, entry: Engagement, note: str, created_by) -> Engagemen
         corrects=entry,
         created_by=created_by,
     )
+    summaries.entry_corrected(entry)  # after the correction: the entry is no longer live
+    return correction
 
 
 def member_designate_carrier(*, member: Member, designated: bool) -> Member:

@@ -129,6 +129,8 @@ def seed_demo(
     for every 15 members when not given; never removes any), and (re)set the demo staff and
     member logins with fresh passwords."""
     from enishi.activities.demo import default_count, seed_activities
+    from enishi.insights.summaries import rebuild as rebuild_insights
+    from enishi.mailings.demo import seed_mailings
     from enishi.news.demo import seed_reports
     from enishi.promotion.demo import seed_promotion
     from enishi.shops.demo import seed_shops
@@ -268,11 +270,11 @@ def seed_demo(
         community=community,
         defaults={"role": StaffRole.Role.ORGANIZER, "organizer": organizer},
     )
-    from enishi.mailings.demo import seed_mailings
-
     seed_mailings(community=community, staff=staff, now=now)
     seed_promotion(community=community, seed=seed, demo_member=demo)
     seed_reports(community=community, staff=staff)
+    # Ledger entries above were bulk-created: count them in the dashboard's summaries.
+    rebuild_insights(community=community)
     return SeedResult(
         created=created,
         total=Member.objects.filter(community=community).count(),

@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from enishi.communities.models import Community
 from enishi.core.postal import lookup_postal_code
+from enishi.insights import summaries
 from enishi.ledger.models import Kind
 from enishi.ledger.services import engagement_record
 from enishi.privacy.models import AuditEvent, Consent
@@ -153,6 +154,7 @@ def member_activate(*, member: Member, joined_at=None) -> Member:
     member.status = Member.Status.ACTIVE
     member.joined_at = joined_at or timezone.now()
     member.save(update_fields=["number", "status", "joined_at", "updated_at"])
+    summaries.member_joined(member)
     engagement_record(member=member, kind=Kind.REGISTRATION, source_type="registration",
                       source_id=member.pk, occurred_at=member.joined_at)  # fmt: skip
     if member.referred_by_id is not None:

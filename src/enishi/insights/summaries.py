@@ -1,0 +1,170 @@
+"""Keeping the summary tables (models.py) in step with the ledger, and rebuilding them.
+
+`entry_recorded` and `entry_corrected` are called by `ledger.services` in the transaction that
+writes the entry, so a summary never counts an entry that was rolled back. Concurrent writers
+add with one `INSERT … ON CONFLICT DO UPDATE SET n = n + 1` (no read-modify-write, no lost
+counts); a correction locks the member's month row before recounting it from the ledger.
+`rebuild` recomputes every summary of a community from the ledger (idempotent).
+"""
+
+from datetime import date, datetime, time
+
+from django.db import connections, router, transaction
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
+
+from enishi.activities.models import ActivitySession
+from enishi.communities.models import Community
+from enishi.ledger.models import Engagement, Kind
+from enishi.ledger.selectors import ATTENDANCE
+from enishi.members.models import Member
+
+from .models import EngagementDay, MemberMonth
+
+
+def month_of(moment: datetime) -> date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _organizer_of(entry: Engagement) -> int:
+    if entry.source_type != ATTENDANCE or entry.source_id is None:
+        return 0
+    organizer = (ActivitySession.objects.filter(pk=entry.source_id)
+                 .values_list("activity__organizer_id", flat=True).first())  # fmt: skip
+    return organizer or 0
+
+
+def _execute(sql: str, params: list) -> None:
+    using = router.db_for_write(EngagementDay)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _ops():
+    return connections[router.db_for_write(EngagementDay)].ops
+
+
+def _add_day(entry: Engagement, delta: int) -> None:
+    ops = _ops()
+    day = timezone.localtime(entry.occurred_at).date()
+    table = EngagementDay._meta.db_table
+    _execute(
+        f"INSERT INTO {table} (community_id, day, kind, organizer, n) VALUES (%s, %s, %s, %s, %s) "
+        f"ON CONFLICT (community_id, day, kind, organizer) DO UPDATE SET n = {table}.n + "
+        "excluded.n",
+        [entry.community_id, ops.adapt_datefield_value(day), entry.kind, _organizer_of(entry),
+         delta],
+    )  # fmt: skip
+
+
+def entry_recorded(entry: Engagement) -> None:
+    """Count a new live entry (engagement_record writes no corrections)."""
+    _add_day(entry, 1)
+    if entry.kind == Kind.REGISTRATION:
+        return
+    ops = _ops()
+    table = MemberMonth._meta.db_table
+    joined = (Member.objects.filter(pk=entry.member_id)
+              .values_list("joined_at", flat=True).first())  # fmt: skip
+    at = ops.adapt_datetimefield_value(entry.occurred_at)
+    _execute(
+        f"INSERT INTO {table} (community_id, member_id, month, joined, first_at, n) "
+        "VALUES (%s, %s, %s, %s, %s, 1) ON CONFLICT (member_id, month) DO UPDATE SET "
+        f"n = {table}.n + 1, first_at = CASE WHEN {table}.first_at IS NULL OR "
+        f"excluded.first_at < {table}.first_at THEN excluded.first_at ELSE {table}.first_at END",
+        [entry.community_id, entry.member_id,
+         ops.adapt_datefield_value(month_of(entry.occurred_at)),
+         ops.adapt_datetimefield_value(joined) if joined else None, at],
+    )  # fmt: skip
+
+
+def entry_corrected(entry: Engagement) -> None:
+    """`entry` (a live entry until now) has just been corrected: stop counting it."""
+    _add_day(entry, -1)
+    if entry.kind == Kind.REGISTRATION:
+        return
+    month = month_of(entry.occurred_at)
+    row = (MemberMonth.objects.select_for_update()
+           .filter(member_id=entry.member_id, month=month).first())  # fmt: skip
+    if row is None:  # not summarised yet (data from before the summaries): rebuild fills it
+        return
+    start = timezone.make_aware(datetime.combine(month, time.min))
+    end = timezone.make_aware(datetime.combine(_next_month(month), time.min))
+    figures = (
+        Engagement.objects.filter(member_id=entry.member_id, occurred_at__gte=start,
+                                  occurred_at__lt=end, corrects__isnull=True,
+                                  corrections__isnull=True)  # fmt: skip
+        .exclude(kind=Kind.REGISTRATION)
+        .aggregate(n=Count("pk"), first_at=Min("occurred_at"))
+    )
+    MemberMonth.objects.filter(pk=row.pk).update(n=figures["n"], first_at=figures["first_at"])
+
+
+def member_joined(member: Member) -> None:
+    """The member's joining time is the retention cohort of their month rows."""
+    MemberMonth.objects.filter(member=member).update(joined=member.joined_at)
+
+
+def _live(community: Community):
+    corrected = Engagement.objects.filter(community=community, corrects__isnull=False)
+    return Engagement.objects.filter(community=community, corrects__isnull=True).exclude(
+        pk__in=corrected.values("corrects_id")
+    )
+
+
+def _insert_select(model, columns: list[str], queryset) -> int:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) {sql}", params)
+        return cursor.rowcount
+
+
+@transaction.atomic
+def rebuild(*, community: Community) -> dict[str, int]:
+    """Recompute every summary of a community from the ledger: two INSERT … SELECT."""
+    EngagementDay.objects.filter(community=community).delete()
+    MemberMonth.objects.filter(community=community).delete()
+    organizer = Subquery(
+        ActivitySession.objects.filter(pk=OuterRef("source_id")).values("activity__organizer_id")[:1],
+        output_field=IntegerField(),
+    )
+    days = (
+        _live(community)
+        .annotate(
+            d=TruncDate("occurred_at"),
+            o=Case(When(source_type=ATTENDANCE, then=Coalesce(organizer, Value(0))),
+                   default=Value(0), output_field=IntegerField()),
+        )
+        .values("community_id", "d", "kind", "o")
+        .annotate(c=Count("pk"))
+        .order_by()
+    )
+    n_days = _insert_select(EngagementDay, ["community_id", "day", "kind", "organizer", "n"], days)
+    months = (
+        _live(community)
+        .exclude(kind=Kind.REGISTRATION)
+        .annotate(m=TruncMonth("occurred_at", output_field=DateField()))
+        .values("community_id", "member_id", "m")
+        .annotate(j=Max("member__joined_at"), f=Min("occurred_at"), c=Count("pk"))
+        .order_by()
+    )
+    n_months = _insert_select(
+        MemberMonth, ["community_id", "member_id", "month", "joined", "first_at", "n"], months
+    )
+    return {"days": n_days, "months": n_months}
