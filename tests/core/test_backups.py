@@ -5,6 +5,8 @@ import os
 import secrets
 import subprocess
 import sys
+from io import StringIO
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -69,6 +71,31 @@ def test_sqlite_round_trip(tmp_path):
     assert Member.objects.get(pk=dropped_pk).family_name == "百地"
     assert not Member.objects.filter(family_name="新入").exists()
     assert before["engagements"] == [("服部", Kind.LOCAL_ACTIVITY)]
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_uploaded_photos_travel_with_the_backup(tmp_path, settings):
+    photo = Path(settings.MEDIA_ROOT) / "shops" / "1" / "kama.jpg"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(b"\xff\xd8 a photo")
+    path = tmp_path / "enishi.sqlite3"
+    out = StringIO()
+    call_command("backup", str(path), stdout=out)
+    assert "enishi.sqlite3.media.tar.gz" in out.getvalue()
+    photo.unlink()
+    (Path(settings.MEDIA_ROOT) / "stray.jpg").write_bytes(b"added after the backup")
+    call_command("restore", str(path), "--no-input", stdout=StringIO())
+    assert photo.read_bytes() == b"\xff\xd8 a photo"
+    assert not (Path(settings.MEDIA_ROOT) / "stray.jpg").exists()
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_backup_without_photos_writes_no_archive(tmp_path):
+    path = tmp_path / "enishi.sqlite3"
+    call_command("backup", str(path), stdout=StringIO())
+    assert not backups.media_archive_path(path).exists()
 
 
 @postgresql_only

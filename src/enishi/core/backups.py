@@ -1,13 +1,17 @@
 """Whole-database backups and restores: pg_dump/pg_restore for PostgreSQL, the sqlite3 online
-backup API for SQLite. Used by `enishi backup` and `enishi restore`."""
+backup API for SQLite, and the uploaded photos (MEDIA_ROOT) as a tar.gz beside the database
+file. Used by `enishi backup` and `enishi restore`."""
 
 import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
+import tempfile
 from contextlib import closing
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connections
 
 # The first bytes of each kind of backup file.
@@ -160,3 +164,41 @@ def _run_pg(program: str, program_args: list[str], alias: str) -> None:
     if result.returncode != 0:
         raise BackupError(f"{program} が失敗しました（終了コード {result.returncode}）:\n"
                           f"{result.stderr.strip()}")  # fmt: skip
+
+
+def media_archive_path(path: Path) -> Path:
+    """Where the uploaded photos of a backup go: beside the database file."""
+    return path.with_name(f"{path.name}.media.tar.gz")
+
+
+def media_backup(path: Path) -> Path | None:
+    """Archive MEDIA_ROOT (report and shop photos) beside the database backup; None when there
+    are no uploaded files."""
+    root = Path(settings.MEDIA_ROOT)
+    if not root.is_dir() or not any(p.is_file() for p in root.rglob("*")):
+        return None
+    target = media_archive_path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with tarfile.open(partial, "w:gz") as archive:
+            archive.add(root, arcname="media")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def media_restore(path: Path) -> Path | None:
+    """Put the photos archived with the backup at `path` back in MEDIA_ROOT (replacing what is
+    there); None when the backup has no photo archive."""
+    archive_path = media_archive_path(path)
+    if not archive_path.is_file():
+        return None
+    root = Path(settings.MEDIA_ROOT)
+    root.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root.parent) as unpacked:
+        with tarfile.open(archive_path, "r:gz") as archive:
+            archive.extractall(unpacked, filter="data")  # no absolute paths, links or devices
+        shutil.rmtree(root, ignore_errors=True)
+        Path(unpacked, "media").replace(root)
+    return archive_path

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enishi.core.backups import BackupError, backup, describe
+from enishi.core.backups import BackupError, backup, describe, media_backup
 
 
 class Command(BaseCommand):
@@ -23,3 +23,5 @@ class Command(BaseCommand):
         size = path.stat().st_size
         message = f"{describe()} を {path} にバックアップしました（{size:,} バイト）。"
         self.stdout.write(self.style.SUCCESS(message))
+        if media := media_backup(path):
+            self.stdout.write(f"アップロードされた写真: {media}（{media.stat().st_size:,} バイト）")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from enishi.core.backups import BackupError, check_restorable, describe, restore
+from enishi.core.backups import BackupError, check_restorable, describe, media_restore, restore
 
 
 class Command(BaseCommand):
@@ -37,3 +37,5 @@ class Command(BaseCommand):
         except BackupError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS(f"{path} から {describe()} を戻しました。"))
+        if media := media_restore(path):
+            self.stdout.write(f"アップロードされた写真を {media} から戻しました。")
