@@ -28,6 +28,7 @@ from .models import (
     ApplicationQuestion,
     LotteryDraw,
 )
+from .services import lottery_result
 
 Kind = ApplicationQuestion.Kind
 Selection = Activity.Selection
@@ -1221,17 +1222,11 @@ def _write(plans: list[_Plan], community: Community, rules: dict, staff_id) -> N
             if draw is not None:
                 draw_seed, order, cut, drawn_at, sent_at = draw
                 ids = [apps[i].row.pk for i in order]
-                rest = ids[cut:]
                 draws.append(
                     LotteryDraw(
                         session=session,
                         seed=draw_seed,
-                        result={
-                            "order": ids,
-                            "accepted": ids[:cut],
-                            "waitlisted": rest if session.waitlist else [],
-                            "rejected": [] if session.waitlist else rest,
-                        },
+                        result=lottery_result(order=ids, cut=cut, waitlist=session.waitlist),
                         drawn_at=drawn_at,
                         drawn_by_id=staff_id,
                         sent_at=sent_at,

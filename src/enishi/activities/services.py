@@ -401,6 +401,18 @@ def _latest_draw(session: ActivitySession) -> LotteryDraw | None:
     return session.draws.order_by("-drawn_at", "-pk").first()
 
 
+def lottery_result(*, order: list[int], cut: int, waitlist: bool) -> dict:
+    """A draw's stored outcome: the first `cut` applications in the drawn order get places;
+    the rest wait (when the session keeps a waiting list) or are not chosen."""
+    rest = order[cut:]
+    return {
+        "order": order,
+        "accepted": order[:cut],
+        "waitlisted": rest if waitlist else [],
+        "rejected": [] if waitlist else rest,
+    }
+
+
 @transaction.atomic
 def lottery_draw(*, session: ActivitySession, by=None, seed: int | None = None) -> LotteryDraw:
     """Draw lots for a lottery session once its window has closed: a seeded shuffle of the
@@ -424,16 +436,10 @@ def lottery_draw(*, session: ActivitySession, by=None, seed: int | None = None) 
     random.Random(seed).shuffle(order)
     free = _free_places(session)
     cut = len(order) if free is None else free
-    rest = order[cut:]
     return LotteryDraw.objects.create(
         session=session,
         seed=seed,
-        result={
-            "order": order,
-            "accepted": order[:cut],
-            "waitlisted": rest if session.waitlist else [],
-            "rejected": [] if session.waitlist else rest,
-        },
+        result=lottery_result(order=order, cut=cut, waitlist=session.waitlist),
         drawn_by=_actor(by),
     )
 

@@ -111,7 +111,6 @@ def staff_required(permission: Perm):
             request.staff_role = staff_role(request.user, request.community)
             return view(request, *args, **kwargs)
 
-        wrapped.staff_permission = permission
         return wrapped
 
     return decorator

@@ -222,15 +222,8 @@ def member_withdraw(*, member: Member, ip_address: str | None = None) -> Member:
     _erase_member(member, source="withdrawal")
     if closes_login:
         _close_login(user)
-    audit_record(
-        actor=user,
-        community=member.community,
-        action=AuditEvent.Action.MEMBER_ERASE,
-        member=member,
-        row_count=1,
-        ip_address=ip_address,
-        detail={"reason": "withdrawal", "login": "closed" if closes_login else "kept"},
-    )
+    _audit_erasure(member, actor=user, ip_address=ip_address, reason="withdrawal",
+                   login="closed" if closes_login else "kept")  # fmt: skip
     return member
 
 
@@ -291,21 +284,22 @@ def member_erase_unverified(*, member: Member, actor=None) -> bool:
             login = "deleted"
         except ProtectedError:
             pass  # named in records that must stay (e.g. the audit log): closed, kept
-    audit_record(
+    _audit_erasure(
+        member,
         actor=actor,
-        community=member.community,
-        action=AuditEvent.Action.MEMBER_ERASE,
-        member=member,
-        row_count=1,
         ip_address=None,
-        detail={
-            "reason": "email_not_verified",
-            "retention_days": settings.ENISHI_RETENTION_UNVERIFIED_DAYS,
-            "registered_at": created_at.isoformat(),
-            "login": login,
-        },
+        reason="email_not_verified",
+        retention_days=settings.ENISHI_RETENTION_UNVERIFIED_DAYS,
+        registered_at=created_at.isoformat(),
+        login=login,
     )
     return True
+
+
+def _audit_erasure(member: Member, *, actor, ip_address: str | None, **detail) -> None:
+    """Every erasure of a member's personal data is written to the audit log."""
+    audit_record(actor=actor, community=member.community, action=AuditEvent.Action.MEMBER_ERASE,
+                 member=member, row_count=1, ip_address=ip_address, detail=detail)  # fmt: skip
 
 
 def _close_login(user) -> None:
