@@ -10,6 +10,7 @@ from django.test import Client
 
 from enishi.communities.models import StaffRole
 from enishi.members.services import card_token_issue, member_withdraw
+from enishi.privacy.models import AuditEvent
 from enishi.shops import services
 from enishi.shops.models import (
     Benefit,
@@ -352,6 +353,11 @@ def test_staff_register_a_shop_with_a_benefit_and_a_clerk(admin_client, communit
     admin_client.post(f"/staff/shops/{shop.pk}/clerks/{post_.user_id}/remove/")
     assert not ShopStaff.objects.exists()
     assert not StaffRole.objects.filter(user=post_.user).exists()
+    # Both role changes are in the audit log, like those made on /staff/team/.
+    changes = AuditEvent.objects.filter(action=AuditEvent.Action.ROLE_CHANGE).order_by("sequence")
+    assert [(e.detail["before"], e.detail["after"]) for e in changes] == [
+        ("", f"shop:{shop.name}"), (f"shop:{shop.name}", ""),
+    ]
 
 
 def test_spot_poster_is_an_a4_japanese_pdf(admin_client, community):

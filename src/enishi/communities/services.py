@@ -21,7 +21,8 @@ class StaffRoleError(Exception):
         self.message = message
 
 
-def _audit_role_change(*, staff: StaffRole, by, ip_address, before: str, after: str) -> None:
+def audit_role_change(*, staff: StaffRole, by, ip_address, before: str, after: str) -> None:
+    """Every change of a staff role (here and at the shops) is written to the audit log."""
     from enishi.privacy.models import AuditEvent
     from enishi.privacy.services import audit_record
 
@@ -48,6 +49,22 @@ def _check_an_admin_remains(community: Community, changing: StaffRole) -> None:
         raise StaffRoleError(_("コミュニティ管理者が一人もいなくなるため、変更できません。"))
 
 
+def staff_login_for(email: str):
+    """The login of this address, or a new one (address verified, no password: the person
+    chooses one from a mailed link or signs in with a mailed code). Returns (user, created)."""
+    from allauth.account.models import EmailAddress
+
+    from enishi.core.models import User
+
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is not None:
+        return user, False
+    email = email.strip().lower()
+    user = User.objects.create_user(username=email, email=email, password=None)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user, True
+
+
 @transaction.atomic
 def staff_role_set(
     *, community: Community, email: str, role: str, organizer: Organizer | None, by, ip_address
@@ -55,20 +72,12 @@ def staff_role_set(
     """Give a login (made now, when the address has none) a role in the community's staff, or
     change the role it has. Returns the role and whether a new login was made (it is then sent
     a link to choose a password). Audited."""
-    from allauth.account.models import EmailAddress
-
-    from enishi.core.models import User
-
     community = Community.objects.select_for_update().get(pk=community.pk)
     if role != StaffRole.Role.ORGANIZER:
         organizer = None
     elif organizer is None or organizer.community_id != community.pk:
         raise StaffRoleError(_("主催団体の職員には、主催団体を選んでください。"))
-    user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if created:
-        user = User.objects.create_user(username=email, email=email, password=None)
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    user, created = staff_login_for(email)
     staff = StaffRole.objects.filter(user=user, community=community).first()
     before = _describe(staff)
     if staff is None:
@@ -79,7 +88,7 @@ def staff_role_set(
     staff.save()
     after = _describe(staff)
     if before != after:
-        _audit_role_change(staff=staff, by=by, ip_address=ip_address, before=before, after=after)
+        audit_role_change(staff=staff, by=by, ip_address=ip_address, before=before, after=after)
     return staff, created
 
 
@@ -88,5 +97,5 @@ def staff_role_remove(*, staff: StaffRole, by, ip_address) -> None:
     """Take a login's staff role away (the login itself stays). Audited."""
     Community.objects.select_for_update().get(pk=staff.community_id)
     _check_an_admin_remains(staff.community, staff)
-    _audit_role_change(staff=staff, by=by, ip_address=ip_address, before=_describe(staff), after="")
+    audit_role_change(staff=staff, by=by, ip_address=ip_address, before=_describe(staff), after="")
     staff.delete()

@@ -6,7 +6,6 @@ and is refused by the limit. Each writes one `visit` entry to the ledger (source
 `shop_redemption` / `spot_visit`, once per row).
 """
 
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -292,33 +291,41 @@ def achievement_hand_over(*, achievement: RewardAchievement, by) -> RewardAchiev
 
 
 @transaction.atomic
-def shop_clerk_add(*, shop: PartnerShop, email: str):
+def shop_clerk_add(*, shop: PartnerShop, email: str, by, ip_address: str | None):
     """Give a login (created when new, signing in by mailed code) the shop staff role for this
-    shop. Refused (ValueError) for a login that already has another staff role here."""
-    from allauth.account.models import EmailAddress
-
+    shop. Refused (ValueError) for a login that already has another staff role here. The role
+    change is audited like any other."""
     from enishi.communities.models import StaffRole
-    from enishi.core.models import User
+    from enishi.communities.services import audit_role_change, staff_login_for
 
-    email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User(email=email, username=f"shop-{secrets.token_hex(6)}")
-        user.set_unusable_password()
-        user.save()
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    user, _created = staff_login_for(email)
     role = StaffRole.objects.filter(user=user, community=shop.community).first()
     if role is not None and role.role != StaffRole.Role.SHOP:
         raise ValueError("other_role")
+    before = ShopStaff.objects.filter(user=user, community=shop.community).first()
     if role is None:
-        StaffRole.objects.create(user=user, community=shop.community, role=StaffRole.Role.SHOP)
+        role = StaffRole.objects.create(
+            user=user, community=shop.community, role=StaffRole.Role.SHOP
+        )
     ShopStaff.objects.update_or_create(user=user, community=shop.community, defaults={"shop": shop})
+    if before is None or before.shop_id != shop.pk:
+        audit_role_change(staff=role, by=by, ip_address=ip_address,
+                          before=f"shop:{before.shop.name}" if before else "",
+                          after=f"shop:{shop.name}")  # fmt: skip
     return user
 
 
 @transaction.atomic
-def shop_clerk_remove(*, shop: PartnerShop, user) -> None:
+def shop_clerk_remove(*, shop: PartnerShop, user, by, ip_address: str | None) -> None:
     from enishi.communities.models import StaffRole
+    from enishi.communities.services import audit_role_change
 
-    ShopStaff.objects.filter(user=user, shop=shop).delete()
-    StaffRole.objects.filter(user=user, community=shop.community, role=StaffRole.Role.SHOP).delete()
+    if not ShopStaff.objects.filter(user=user, shop=shop).delete()[0]:
+        return
+    role = StaffRole.objects.filter(
+        user=user, community=shop.community, role=StaffRole.Role.SHOP
+    ).first()
+    if role is not None:
+        audit_role_change(staff=role, by=by, ip_address=ip_address,
+                          before=f"shop:{shop.name}", after="")  # fmt: skip
+        role.delete()

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from enishi.communities.permissions import Perm, has_perm, staff_required
 from enishi.core.models import User
+from enishi.core.requests import client_ip
 
 from . import services
 from .forms import BenefitForm, ClerkForm, RewardForm, ShopForm, SpotForm
@@ -119,7 +120,8 @@ def clerk_add(request, pk: int):
         messages.error(request, _("メールアドレスを正しく入力してください。"))
     else:
         try:
-            services.shop_clerk_add(shop=shop, email=form.cleaned_data["email"])
+            services.shop_clerk_add(shop=shop, email=form.cleaned_data["email"],
+                                    by=request.user, ip_address=client_ip(request))  # fmt: skip
         except ValueError:
             messages.error(
                 request, _("このアドレスのログインには、すでに別の職員の役割があります。")
@@ -135,7 +137,8 @@ def clerk_add(request, pk: int):
 @require_POST
 def clerk_remove(request, pk: int, user_pk: int):
     shop = get_object_or_404(_shops(request), pk=pk)
-    services.shop_clerk_remove(shop=shop, user=get_object_or_404(User, pk=user_pk))
+    services.shop_clerk_remove(shop=shop, user=get_object_or_404(User, pk=user_pk),
+                               by=request.user, ip_address=client_ip(request))  # fmt: skip
     messages.success(request, _("店舗スタッフの登録を外しました。"))
     return redirect("shops:staff_shop", pk=shop.pk)
 
