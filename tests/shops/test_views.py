@@ -494,3 +494,12 @@ def test_a_shop_photo_is_uploaded_cleaned_and_shown(admin_client, community):
     assert "画像でないか、または壊れています" in response.content.decode()
     shop.refresh_from_db()
     assert shop.photo
+
+
+def test_a_mistyped_clerk_address_is_kept_and_explained(admin_client, community):
+    shop = ShopFactory()
+    response = admin_client.post(f"/staff/shops/{shop.pk}/clerks/", {"email": "mise@example"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'value="mise@example"' in page and "入力内容を確認してください" in page
+    assert not ShopStaff.objects.exists()

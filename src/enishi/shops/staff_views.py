@@ -71,7 +71,10 @@ def shop_edit(request, pk: int):
 
 @staff_required(Perm.SHOPS_MANAGE)
 def shop_detail(request, pk: int):
-    shop = get_object_or_404(_shops(request), pk=pk)
+    return _shop_detail_page(request, get_object_or_404(_shops(request), pk=pk), ClerkForm())
+
+
+def _shop_detail_page(request, shop: PartnerShop, clerk_form: ClerkForm, status: int = 200):
     return render(
         request,
         "shops/staff/shop_detail.html",
@@ -82,8 +85,9 @@ def shop_detail(request, pk: int):
             ),
             "clerks": ShopStaff.objects.filter(shop=shop).select_related("user"),
             "spots": shop.spots.all(),
-            "clerk_form": ClerkForm(),
+            "clerk_form": clerk_form,
         },
+        status=status,
     )
 
 
@@ -116,21 +120,20 @@ def benefit_edit(request, pk: int):
 def clerk_add(request, pk: int):
     shop = get_object_or_404(_shops(request), pk=pk)
     form = ClerkForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("メールアドレスを正しく入力してください。"))
-    else:
+    if form.is_valid():
         try:
             services.shop_clerk_add(shop=shop, email=form.cleaned_data["email"],
                                     by=request.user, ip_address=client_ip(request))  # fmt: skip
         except ValueError:
-            messages.error(
-                request, _("このアドレスのログインには、すでに別の職員の役割があります。")
-            )
+            message = _("このアドレスのログインには、すでに別の職員の役割があります。")
+            form.add_error("email", message)
         else:
             messages.success(
                 request, _("店舗スタッフを登録しました。ログイン後は /shop/ を開きます。")
             )
-    return redirect("shops:staff_shop", pk=shop.pk)
+            return redirect("shops:staff_shop", pk=shop.pk)
+    # The page again with the address as typed and the reason beside it.
+    return _shop_detail_page(request, shop, form, status=400)
 
 
 @staff_required(Perm.SHOPS_MANAGE)
