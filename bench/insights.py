@@ -412,6 +412,8 @@ def main() -> None:
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL))
     parser.add_argument("--measure-only", action="store_true",
                         help="measure the data a previous run generated (after a code change)")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="generate the data and stop (measure later with --measure-only)")
     args = parser.parse_args()
     prepare(args.db, args.pg_url, keep=args.measure_only)
     sys.path.insert(0, str(ROOT))
@@ -432,6 +434,8 @@ def main() -> None:
     if not args.measure_only:
         setup.update(generate(args.db, args.members, args.ledger_rows))
     _log(f"bench: generated in {setup}; measuring")
+    if args.generate_only:
+        return
     result = {"db": args.db, "when": datetime.now(UTC).isoformat(timespec="seconds"),
               "setup": setup, **measure(args.db, args.repeat, args.warmup)}  # fmt: skip
     RESULTS.mkdir(exist_ok=True)

@@ -16,6 +16,7 @@ def _fast_local_services(settings, tmp_path):
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
     settings.MEDIA_ROOT = tmp_path / "media"  # uploaded photos go nowhere shared
+    settings.ENISHI_INSIGHTS_MAX_AGE = 0  # the dashboard recounts on every request
     cache.clear()  # rate limits start afresh in every test
 
 

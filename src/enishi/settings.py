@@ -143,6 +143,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "enishi_cache",
+        # Room for the dashboard's figures (a few dozen entries per set of filters).
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
     }
 }
 
@@ -330,6 +332,8 @@ ENISHI_STAFF_PAGE_SIZE = 50
 # (`enishi erase_expired`, run daily).
 ENISHI_RETENTION_UNVERIFIED_DAYS = int(os.environ.get("ENISHI_RETENTION_UNVERIFIED_DAYS", "30"))
 # Open data: cells with fewer people than this are suppressed (issue 7).
+# The dashboard's figures are recounted in the background when older than this (seconds).
+ENISHI_INSIGHTS_MAX_AGE = int(os.environ.get("ENISHI_INSIGHTS_MAX_AGE", 10 * 60))
 ENISHI_OPEN_DATA_MINIMUM = int(os.environ.get("ENISHI_OPEN_DATA_MINIMUM", "10"))
 
 LOGGING = {

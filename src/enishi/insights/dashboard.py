@@ -1,6 +1,9 @@
 """The dashboard's sections. Each section is one selector call turned into tables (the
 figures, each downloadable as CSV) and charts (SVG drawn from the same tables), shown by one
 template block. A new section (donations, shop visits…) is one more `Section` in `SECTIONS`.
+
+Selectors are called through `figure()`: live when the context has no `Figures`, otherwise
+from (or into) the cache of `snapshots`, which is how the page is drawn without waiting.
 """
 
 from collections.abc import Callable
@@ -18,7 +21,9 @@ from enishi.ledger.selectors import Stage
 from enishi.members.models import Channel, Tie, Use
 
 from . import charts, selectors
+from .forms import InsightsFilterForm
 from .periods import Period
+from .snapshots import Figures
 
 
 @dataclass
@@ -51,6 +56,14 @@ class Context:
     organizer: Organizer | None
     # Member-list URL for these filters, or None for staff who may not see members.
     member_link: Callable[[dict], str | None]
+    figures: Figures | None = None  # None: every figure is computed live
+
+
+def figure(ctx: Context, selector: Callable, **arguments):
+    """A selector's result for this context: live, or through the snapshot cache."""
+    if ctx.figures is None:
+        return selector(**arguments)
+    return ctx.figures.get(selector, **arguments)
 
 
 def member_list_link(allowed: bool) -> Callable[[dict], str | None]:
@@ -80,7 +93,8 @@ def _bucket_label(day, weekly: bool) -> str:
 def headline(ctx: Context) -> dict:
     ladder = list(ctx.community.ranks.order_by("min_points"))
     periods = [ctx.period, ctx.previous]
-    now, before = selectors.standings(community=ctx.community, periods=periods, ladder=ladder)
+    now, before = figure(ctx, selectors.standings, community=ctx.community, periods=periods,
+                         ladder=ladder)  # fmt: skip
     p = ctx.period
     joined = {"joined_from": p.first_day.isoformat(), "joined_to": p.last_day.isoformat()}
     figures = [
@@ -130,7 +144,7 @@ def headline(ctx: Context) -> dict:
 
 
 def growth(ctx: Context) -> dict:
-    data = selectors.growth(community=ctx.community, period=ctx.period)
+    data = figure(ctx, selectors.growth, community=ctx.community, period=ctx.period)
     weekly = data["weekly"]
     series = data["series"]
     table = Table("growth", _("登録の推移"),
@@ -170,7 +184,7 @@ def growth(ctx: Context) -> dict:
 
 
 def places(ctx: Context, prefecture: str | None = None) -> dict:
-    counts = selectors.prefectures(community=ctx.community, period=ctx.period)
+    counts = figure(ctx, selectors.prefectures, community=ctx.community, period=ctx.period)
     table = Table("prefectures", _("都道府県別の会員数"), [_("順位"), _("都道府県"), _("人数"),
                   _("割合")], link_column=2)  # fmt: skip
     total = sum(counts.values())
@@ -193,8 +207,8 @@ def places(ctx: Context, prefecture: str | None = None) -> dict:
         cities = Table("municipalities",
                        _("%(prefecture)sの市区町村別") % {"prefecture": labels[prefecture]},
                        [_("市区町村コード"), _("市区町村"), _("人数")], link_column=2)  # fmt: skip
-        for row in selectors.municipalities(community=ctx.community, period=ctx.period,
-                                            prefecture=prefecture):  # fmt: skip
+        for row in figure(ctx, selectors.municipalities, community=ctx.community,
+                          period=ctx.period, prefecture=prefecture):  # fmt: skip
             cities.rows.append([row["municipality_code"], row["city"] or _("（不明）"), row["n"]])
             cities.links.append(None)
         result["tables"].append(cities)
@@ -202,7 +216,7 @@ def places(ctx: Context, prefecture: str | None = None) -> dict:
 
 
 def people(ctx: Context) -> dict:
-    data = selectors.profile(community=ctx.community, period=ctx.period)
+    data = figure(ctx, selectors.profile, community=ctx.community, period=ctx.period)
     decades = Table("decades", _("年代（生まれた年代）"), [_("生まれた年代"), _("人数")])
     for row in data["decades"]:
         decade = row["birth_decade"]
@@ -235,8 +249,8 @@ USES = [kind for kind in Kind.values if kind != Kind.REGISTRATION]
 
 
 def doings(ctx: Context) -> dict:
-    data = selectors.engagements_by_use(community=ctx.community, period=ctx.period,
-                                        organizer=ctx.organizer)  # fmt: skip
+    data = figure(ctx, selectors.engagements_by_use, community=ctx.community,
+                  period=ctx.period, organizer=ctx.organizer)  # fmt: skip
     weekly = ctx.period.days <= selectors.WEEKLY_UP_TO_DAYS
     names = dict(Use.choices)
     headers = [_("週") if weekly else _("月"), *[str(names[u]) for u in USES], _("計")]
@@ -251,8 +265,8 @@ def doings(ctx: Context) -> dict:
         totals.links.append(None)
     headers = [_("活動"), _("応募"), _("参加確定"), _("参加"), _("欠席"), _("欠席率")]
     activities = Table("activities", _("活動ごとの応募と参加"), headers)
-    for row in selectors.activities(community=ctx.community, period=ctx.period,
-                                    organizer=ctx.organizer):  # fmt: skip
+    for row in figure(ctx, selectors.activities, community=ctx.community, period=ctx.period,
+                      organizer=ctx.organizer):  # fmt: skip
         rate = row["no_show_rate"]
         activities.rows.append([row["session__activity__title"], row["applications"],
                                 row["accepted"], row["attended"], row["no_show"],
@@ -270,7 +284,7 @@ def doings(ctx: Context) -> dict:
 
 
 def retention(ctx: Context) -> dict:
-    cohorts = selectors.retention(community=ctx.community, period=ctx.period)
+    cohorts = figure(ctx, selectors.retention, community=ctx.community, period=ctx.period)
     width = max((len(c["cells"]) for c in cohorts), default=0)
     months = [_("%(n)sか月目") % {"n": k} for k in range(width)]
     table = Table("retention", _("入会月ごとの継続（関わりのあった人の割合）"),
@@ -312,11 +326,33 @@ TABLE_SECTIONS = {
 }
 
 
+def _build(section: Section, ctx: Context, prefecture: str | None) -> dict:
+    return section.build(ctx, prefecture) if section.key == "places" else section.build(ctx)
+
+
+def build_sections(ctx: Context, prefecture: str | None) -> list[tuple[Section, dict]]:
+    return [(section, _build(section, ctx, prefecture)) for section in SECTIONS]
+
+
 def find_table(ctx: Context, key: str, *, prefecture: str | None = None) -> Table | None:
     """Build only the section that holds the table `key` and return that table."""
     for section_key, keys in TABLE_SECTIONS.items():
         if key in keys:
-            build = SECTION_BY_KEY[section_key].build
-            data = build(ctx, prefecture) if section_key == "places" else build(ctx)
+            data = _build(SECTION_BY_KEY[section_key], ctx, prefecture)
             return next((t for t in data["tables"] if t.key == key), None)
     return None
+
+
+def context_for(
+    *, community: Community, params: dict, fixed_organizer: Organizer | None,
+    links_allowed: bool = False, figures: Figures | None = None,
+) -> tuple[InsightsFilterForm, Context]:
+    """The filter form and the context for the dashboard's GET parameters (a view's request,
+    or the worker recomputing the same page)."""
+    form = InsightsFilterForm(params or None, community=community,
+                              fixed_organizer=fixed_organizer)  # fmt: skip
+    period = form.chosen_period()
+    ctx = Context(community=community, period=period, previous=period.previous(),
+                  organizer=form.chosen_organizer(), member_link=member_list_link(links_allowed),
+                  figures=figures)  # fmt: skip
+    return form, ctx

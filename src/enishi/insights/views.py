@@ -16,10 +16,18 @@ from enishi.privacy.models import AuditEvent
 from enishi.privacy.services import audit_record
 
 from . import periods, reports, selectors
-from .dashboard import SECTIONS, Context, find_table, member_list_link
+from .dashboard import (
+    SECTIONS,
+    Context,
+    build_sections,
+    context_for,
+    find_table,
+    member_list_link,
+)
 from .forms import InsightsFilterForm, ReportForm
 from .periods import fiscal_year_of
 from .selectors import analytic_queries
+from .snapshots import Figures, NotReady, refresh_request
 
 
 @staff_required(Perm.INSIGHTS)
@@ -39,26 +47,22 @@ def staff_home(request):
     return render(request, "insights/staff_home.html", {"figures": figures})
 
 
-def _filters(request) -> tuple[InsightsFilterForm, Context]:
-    form = InsightsFilterForm(
-        request.GET or None, community=request.community, fixed_organizer=organizer_scope(request)
-    )
-    period = form.chosen_period()
-    ctx = Context(
-        community=request.community,
-        period=period,
-        previous=period.previous(),
-        organizer=form.chosen_organizer(),
-        member_link=member_list_link(
-            has_perm(request.user, request.community, Perm.MEMBERS_VIEW)
-        ),
-    )
-    return form, ctx
+def _params(request) -> dict:
+    keys = ("period", "fiscal_year", "month", "date_from", "date_to", "organizer", "prefecture")
+    return {k: request.GET[k] for k in keys if request.GET.get(k)}
+
+
+def _filters(request, figures: Figures | None = None) -> tuple[InsightsFilterForm, Context]:
+    return context_for(
+        community=request.community, params=_params(request),
+        fixed_organizer=organizer_scope(request),
+        links_allowed=has_perm(request.user, request.community, Perm.MEMBERS_VIEW),
+        figures=figures,
+    )  # fmt: skip
 
 
 def _query(request, **changes) -> str:
-    keys = ("period", "fiscal_year", "month", "date_from", "date_to", "organizer", "prefecture")
-    params = {k: request.GET[k] for k in keys if request.GET.get(k)}
+    params = _params(request)
     params.update({k: v for k, v in changes.items() if v is not None})
     return urlencode(params)
 
@@ -74,25 +78,48 @@ def _audit(request, *, what: str, ctx: Context, **detail) -> None:
     )  # fmt: skip
 
 
+def _cached_sections(request):
+    """The filter form, the context and the sections drawn from the cached figures (None while
+    there are none). Missing or old figures are asked of the worker; when it has counted them
+    by the time this asks again (an immediate task backend, a quick worker), they are used."""
+    prefecture = request.GET.get("prefecture") or None
+
+    def read():
+        form, ctx = _filters(request, Figures(compute=False))
+        try:
+            return form, ctx, build_sections(ctx, prefecture)
+        except NotReady:
+            return form, ctx, None
+
+    form, ctx, sections = read()
+    if sections is None or ctx.figures.stale:
+        scope = organizer_scope(request)
+        asked = timezone.now()
+        refresh_request(community_id=request.community.pk, params=_params(request),
+                        organizer_id=scope.pk if scope else None)  # fmt: skip
+        again = read()
+        if again[2] is not None:
+            form, ctx, sections = again
+            # Counted after it was asked: as fresh as figures get, however short the age limit.
+            ctx.figures.stale = ctx.figures.counted_at < asked
+    return form, ctx, sections
+
+
 @staff_required(Perm.INSIGHTS)
 def dashboard(request):
-    form, ctx = _filters(request)
-    prefecture = request.GET.get("prefecture") or None
-    with analytic_queries():
-        sections = [
-            (section, section.build(ctx, prefecture) if section.key == "places"
-             else section.build(ctx))
-            for section in SECTIONS
-        ]  # fmt: skip
+    form, ctx, sections = _cached_sections(request)
     this_year = fiscal_year_of(timezone.localdate())
     report_form = ReportForm(
         initial={"fiscal_year": this_year - 1, "minimum": settings.ENISHI_OPEN_DATA_MINIMUM}
     )
-    return render(request, "insights/dashboard.html", {
+    context = {
         "form": form, "ctx": ctx, "sections": sections, "query": _query(request),
-        "report_form": report_form, "prefecture": prefecture,
-        "prefecture_choices": PREFECTURE_CHOICES,
-    })  # fmt: skip
+        "report_form": report_form, "prefecture": request.GET.get("prefecture") or None,
+        "prefecture_choices": PREFECTURE_CHOICES, "section_list": SECTIONS,
+    }  # fmt: skip
+    if request.htmx:
+        return render(request, "insights/dashboard.html#figures", context)
+    return render(request, "insights/dashboard.html", context)
 
 
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
@@ -104,9 +131,15 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
 @staff_required(Perm.INSIGHTS)
 def table_csv(request, key: str):
     """One chart's figures as CSV, for the dashboard's current filters."""
-    _form, ctx = _filters(request)
-    with analytic_queries():
-        table = find_table(ctx, key, prefecture=request.GET.get("prefecture") or None)
+    prefecture = request.GET.get("prefecture") or None
+    # The figures the page shows, when they are there; counted now otherwise.
+    _form, ctx = _filters(request, Figures(compute=False))
+    try:
+        table = find_table(ctx, key, prefecture=prefecture)
+    except NotReady:
+        _form, ctx = _filters(request)
+        with analytic_queries():
+            table = find_table(ctx, key, prefecture=prefecture)
     if table is None:
         return HttpResponse(status=404)
     _audit(request, what=f"csv:{key}", ctx=ctx)
