@@ -13,6 +13,11 @@ All dates are in fiscal years 2023 and 2024 (Japan time). Points are given expli
   by 2025.
 - E never verified their address (pending): not a member.
 - F joined 2025-03-20 in 24, referred by A: no ledger entries at all; 登録.
+- Shops: at 「伊賀焼の店」 A used a benefit twice (2024-08-01, 2024-09-01) and B once
+  (2024-07-01); its spot was visited by A (2024-09-01); the station spot by B (2024-07-01) and
+  by D (2023-05-01, the previous year).
+- Newsletters: 「田植え体験のご案内」 sent 2024-06-05; a draft never sent; a welcome mail
+  (a journey's, not a newsletter) on 2024-06-10.
 """
 
 from datetime import datetime
@@ -22,9 +27,12 @@ from enishi.activities.models import Application
 from enishi.communities.models import Organizer
 from enishi.ledger.models import Kind
 from enishi.ledger.services import engagement_correct, engagement_record
+from enishi.mailings.models import Mailing
 from enishi.members.models import Member
+from enishi.shops.models import Redemption, Visit, VisitSpot
 from tests.activities.factories import ActivityFactory, SessionFactory
 from tests.factories import MemberFactory
+from tests.shops.factories import BenefitFactory, ShopFactory, SpotFactory
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -69,5 +77,25 @@ def build(community) -> dict:
     engagement_record(member=d, kind=Kind.VISIT, points=20, occurred_at=jst(2023, 5, 1, 12))
     Member.objects.filter(pk=c.pk).update(status=Member.Status.WITHDRAWN,
                                           withdrawn_at=jst(2024, 10, 15, 12))  # fmt: skip
+    benefit = BenefitFactory(shop=ShopFactory(name="伊賀焼の店"))
+    for member, when in ((a, jst(2024, 8, 1, 12)), (a, jst(2024, 9, 1, 12)),
+                         (b, jst(2024, 7, 1, 12))):  # fmt: skip
+        Redemption.objects.create(community=community, shop=benefit.shop, benefit=benefit,
+                                  member=member, redeemed_at=when)  # fmt: skip
+    shop_spot = SpotFactory(name="伊賀焼の店の入口", kind=VisitSpot.Kind.SHOP, shop=benefit.shop)
+    station = SpotFactory(name="伊賀上野駅")
+    for spot, member, when in ((shop_spot, a, jst(2024, 9, 1, 12)),
+                               (station, b, jst(2024, 7, 1, 12)),
+                               (station, d, jst(2023, 5, 1, 12))):  # fmt: skip
+        Visit.objects.create(community=community, spot=spot, member=member,
+                             visited_on=when.date(), visited_at=when)  # fmt: skip
+    topic = community.mail_topics.first()
+    Mailing.objects.create(community=community, topic=topic, subject="田植え体験のご案内",
+                           body="-", status=Mailing.Status.SENT,
+                           queued_at=jst(2024, 6, 5, 10))  # fmt: skip
+    Mailing.objects.create(community=community, topic=topic, subject="下書き", body="-")
+    Mailing.objects.create(community=community, topic=topic, subject="ようこそ", body="-",
+                           journey=community.journeys.first(), status=Mailing.Status.SENT,
+                           queued_at=jst(2024, 6, 10, 10))  # fmt: skip
     return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "organizer": organizer,
             "session": session}  # fmt: skip

@@ -98,12 +98,28 @@ def test_growth_month_by_month(community, dataset):
     assert series[date(2024, 4, 1)]["members"] == 3
     assert series[date(2024, 5, 1)]["members"] == 4
     assert series[date(2024, 6, 1)]["sessions"] == 1
+    assert series[date(2024, 6, 1)]["mailings"] == 1  # the newsletter, not the welcome mail
+    assert [m["subject"] for m in data["mailings"]] == ["田植え体験のご案内"]
     assert series[date(2024, 10, 1)]["withdrawn"] == 1
     assert series[date(2024, 10, 1)]["members"] == 3
     assert series[date(2025, 3, 1)] == {"bucket": date(2025, 3, 1), "new": 1, "referred": 1,
-                                        "withdrawn": 0, "members": 4, "sessions": 0}  # fmt: skip
+                                        "withdrawn": 0, "members": 4, "sessions": 0,
+                                        "mailings": 0}  # fmt: skip
     assert data["referred"] == 1
     assert {row["channel"]: row["n"] for row in data["channels"]} == {"": 2, "sns": 1}
+
+
+def test_benefits_used_and_visits_per_shop_and_spot(community, dataset):
+    data = selectors.shops(community=community, period=FY2024)
+    assert data["shops"] == [
+        {"name": "伊賀焼の店", "redemptions": 3, "redeemers": 2, "visits": 1},
+    ]
+    assert [(s["spot__name"], s["n"], s["people"]) for s in data["spots"]] == [
+        ("伊賀上野駅", 1, 1), ("伊賀焼の店の入口", 1, 1),
+    ]
+    assert (data["redemptions"], data["visits"]) == (3, 2)
+    earlier = selectors.shops(community=community, period=FY2023)
+    assert earlier["shops"] == [] and earlier["visits"] == 1
 
 
 def test_short_periods_are_shown_week_by_week(community, dataset):

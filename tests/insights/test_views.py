@@ -64,6 +64,10 @@ def test_dashboard_shows_the_figures_and_links_members_for_staff_who_may_see_the
     assert "<title>東京都: 2人</title>" in page  # the tile map's label for screen readers
     assert "田植え体験" in page
     assert 'href="/staff/insights/csv/funnel.csv?period=fiscal_year&amp;fiscal_year=2024"' in page
+    # Growth is annotated with the newsletters sent: a mark in June and the list below.
+    assert "<title>送ったメールマガジン（通） 1</title>" in page
+    assert '<time datetime="2024-06-05T10:00:00+09:00">2024/06/05</time> 田植え体験のご案内' in page
+    assert "ようこそ" not in page  # a journey's welcome mail is not a newsletter
 
 
 def test_viewers_see_figures_without_links_to_members(client, community, dataset):
@@ -134,7 +138,9 @@ def test_report_workbook_reads_back(client, community, dataset):
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["表紙", "把握", "伸び", "住まい", "どんな人", "活動・関わり",
-                                   "継続"]  # fmt: skip
+                                   "協力店・来訪", "継続"]  # fmt: skip
+    shops = [r for r in workbook["協力店・来訪"].iter_rows(values_only=True) if r[0]]
+    assert ("伊賀焼の店", 3, 2, 1) in shops
     cover = {row[0].value: row[1].value for row in workbook["表紙"].iter_rows(min_row=2)
              if row[0].value}  # fmt: skip
     assert cover["対象期間"] == "2024年度"
@@ -230,4 +236,5 @@ def test_the_dashboard_in_english_has_no_japanese_ui_text(client, community, dat
     page = client.get(f"/staff/insights/{FY2024}&prefecture=13&lang=en").content.decode()
     assert '<html lang="en">' in page
     assert "Members by prefecture" in page
-    assert japanese_ui_text(page, extra_data=("田植え体験", "忍者講座")) == []
+    data = ("田植え体験", "忍者講座", "伊賀焼の店", "伊賀上野駅", "伊賀焼の店の入口")
+    assert japanese_ui_text(page, extra_data=data) == []

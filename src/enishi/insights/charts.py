@@ -60,10 +60,15 @@ def hbars(chart_id: str, title: str, rows: list[tuple[str, int]], *, unit: str =
     return mark_safe(_open(chart_id, title, desc, width, height) + "".join(parts) + "</svg>")
 
 
+# Shapes of the rows of marks under a time chart: a triangle, then a circle.
+MARK_SHAPES = ("M{x} {y} l5 9 h-10 z", "M{x} {y} m-4.5 4.5 a4.5 4.5 0 1 0 9 0 a4.5 4.5 0 1 0 -9 0")
+
+
 def columns(chart_id: str, title: str, labels: list[str], series: list[tuple[str, list[int]]],
-            *, marks: list[int] | None = None, mark_label: str = "") -> SafeString:  # fmt: skip
-    """Stacked columns over time (one colour per series, with a legend); `marks` draws a small
-    triangle under the columns where something happened (e.g. activities held)."""
+            *, marks: list[tuple[str, list[int]]] = ()) -> SafeString:  # fmt: skip
+    """Stacked columns over time (one colour per series, with a legend); each of `marks`
+    (name, count per column) draws a row of small shapes under the columns where something
+    happened (activities held, newsletters sent)."""
     width, height, left, bottom, top_pad = 720, 300, 48, 56, 34
     n = max(1, len(labels))
     totals = [sum(values[i] or 0 for _name, values in series) for i in range(len(labels))]
@@ -97,12 +102,14 @@ def columns(chart_id: str, title: str, labels: list[str], series: list[tuple[str
                 '<text x="{}" y="{}" text-anchor="middle" font-size="11" fill="{}">{}</text>',
                 _n(x + bar_w / 2), height - bottom + 16, INK, label,
             ))  # fmt: skip
-        if marks and marks[i]:
-            y = height - bottom + 22
-            parts.append(format_html(
-                '<path d="M{} {} l5 9 h-10 z" fill="{}"><title>{} {}</title></path>',
-                _n(x + bar_w / 2), y, INK, mark_label, marks[i],
-            ))  # fmt: skip
+        for row, (mark_name, counts) in enumerate(marks):
+            if counts[i]:
+                y = height - bottom + 22 + 14 * row
+                shape = MARK_SHAPES[row].format(x=_n(x + bar_w / 2), y=y)
+                parts.append(format_html(
+                    '<path d="{}" fill="{}"><title>{} {}</title></path>',
+                    shape, INK, mark_name, counts[i],
+                ))  # fmt: skip
     legend = []
     for s, (name, _values) in enumerate(series):
         x = left + s * 110

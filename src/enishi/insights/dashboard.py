@@ -19,6 +19,7 @@ from enishi.core.japan import PREFECTURE_CHOICES, PREFECTURE_NAMES
 from enishi.ledger.models import Kind
 from enishi.ledger.selectors import Stage
 from enishi.members.models import Channel, Tie, Use
+from enishi.shops.models import VisitSpot
 
 from . import charts, selectors
 from .forms import InsightsFilterForm
@@ -149,10 +150,12 @@ def growth(ctx: Context) -> dict:
     series = data["series"]
     table = Table("growth", _("登録の推移"),
                   [_("週") if weekly else _("月"), _("新規登録"), _("うち紹介"), _("退会"),
-                   _("会員数（累計）"), _("開催した活動（回）")])  # fmt: skip
+                   _("会員数（累計）"), _("開催した活動（回）"),
+                   _("送ったメールマガジン（通）")])  # fmt: skip
     for row in series:
         table.rows.append([_bucket_label(row["bucket"], weekly), row["new"], row["referred"],
-                           row["withdrawn"], row["members"], row["sessions"]])  # fmt: skip
+                           row["withdrawn"], row["members"], row["sessions"],
+                           row["mailings"]])  # fmt: skip
         table.links.append(None)
     labels = [r[0] for r in table.rows]
     channels = Table("channels", _("登録のきっかけ（この期間の新規登録）"),
@@ -165,12 +168,14 @@ def growth(ctx: Context) -> dict:
     channels.links.append(None)
     return {
         "tables": [table, channels],
+        "mailings": data["mailings"],
         "at_start": data["at_start"],
         "weekly": weekly,
         "new_chart": charts.columns(
             "chart-growth", _("新規登録の推移"), labels,
             [(_("新規登録"), [r["new"] for r in series])],
-            marks=[r["sessions"] for r in series], mark_label=_("開催した活動（回）"),
+            marks=[(_("開催した活動（回）"), [r["sessions"] for r in series]),
+                   (_("送ったメールマガジン（通）"), [r["mailings"] for r in series])],
         ),
         "members_chart": charts.columns(
             "chart-members", _("会員数の推移"), labels,
@@ -283,6 +288,33 @@ def doings(ctx: Context) -> dict:
     }  # fmt: skip
 
 
+def shops(ctx: Context) -> dict:
+    data = figure(ctx, selectors.shops, community=ctx.community, period=ctx.period)
+    by_shop = Table("shops", _("協力店ごとの特典利用と来訪"),
+                    [_("協力店"), _("特典の利用（件）"), _("利用した人"),
+                     _("来訪（件）")])  # fmt: skip
+    for shop in data["shops"]:
+        by_shop.rows.append([shop["name"], shop["redemptions"], shop["redeemers"],
+                             shop["visits"]])  # fmt: skip
+        by_shop.links.append(None)
+    kinds = dict(VisitSpot.Kind.choices)
+    spots = Table("spots", _("立ち寄りスポットごとの来訪"),
+                  [_("スポット"), _("種類"), _("来訪（件）"), _("来訪した人")])  # fmt: skip
+    for spot in data["spots"]:
+        spots.rows.append([spot["spot__name"], str(kinds.get(spot["spot__kind"], "")),
+                           spot["n"], spot["people"]])  # fmt: skip
+        spots.links.append(None)
+    return {
+        "tables": [by_shop, spots],
+        "redemptions": data["redemptions"],
+        "visits": data["visits"],
+        "chart": charts.hbars(
+            "chart-shops", _("協力店ごとの特典利用"),
+            [(row[0], row[1]) for row in by_shop.rows], unit=_("件"),
+        ),
+    }  # fmt: skip
+
+
 def retention(ctx: Context) -> dict:
     cohorts = figure(ctx, selectors.retention, community=ctx.community, period=ctx.period)
     width = max((len(c["cells"]) for c in cohorts), default=0)
@@ -311,6 +343,7 @@ SECTIONS = [
     Section("places", gettext_lazy("住まい"), places, "insights/sections/places.html"),
     Section("people", gettext_lazy("どんな人"), people, "insights/sections/people.html"),
     Section("doings", gettext_lazy("活動・関わり"), doings, "insights/sections/doings.html"),
+    Section("shops", gettext_lazy("協力店・来訪"), shops, "insights/sections/shops.html"),
     Section("retention", gettext_lazy("継続"), retention, "insights/sections/retention.html"),
 ]
 SECTION_BY_KEY = {section.key: section for section in SECTIONS}
@@ -322,6 +355,7 @@ TABLE_SECTIONS = {
     "places": ("prefectures", "municipalities"),
     "people": ("decades", "ties", "topics", "skills"),
     "doings": ("uses", "use_totals", "activities"),
+    "shops": ("shops", "spots"),
     "retention": ("retention",),
 }
 

@@ -31,7 +31,9 @@ from enishi.activities.models import ActivitySession, Application
 from enishi.communities.models import Community, Organizer, Rank
 from enishi.ledger.models import Engagement, Kind
 from enishi.ledger.selectors import ATTENDANCE, Stage
+from enishi.mailings.models import Mailing
 from enishi.members.models import Member, MemberTie
+from enishi.shops.models import Redemption, Visit
 
 from .models import EngagementDay, MemberMonth
 from .periods import Period
@@ -278,8 +280,9 @@ def buckets(period: Period) -> list[date]:
 
 
 def growth(*, community: Community, period: Period) -> dict:
-    """Registrations, withdrawals and activity sessions per week or month; the members at the
-    start; new members by channel and by referral. Five queries."""
+    """Registrations, withdrawals, activity sessions and newsletters per week or month; the
+    members at the start; new members by channel and by referral; the newsletters sent (date
+    and subject), so staff can see what moved sign-ups. Seven queries."""
     at, starts = period.as_of, buckets(period)
     members = Member.objects.filter(community=community)
     joined = members.filter(joined_at__gte=period.start, joined_at__lt=at)
@@ -313,6 +316,18 @@ def growth(*, community: Community, period: Period) -> dict:
         .order_by()
         if row["b"] is not None
     }
+    # Newsletters (not journeys' automatic mails), when their sending began.
+    sent = Mailing.objects.filter(community=community, journey__isnull=True,
+                                  queued_at__gte=period.start, queued_at__lt=at)  # fmt: skip
+    mailings = list(sent.order_by("queued_at", "pk").values("queued_at", "subject"))
+    mailed = {
+        starts[row["b"]]: row["n"]
+        for row in sent.annotate(b=bucket_index("queued_at", starts, at))
+        .values("b")
+        .annotate(n=Count("pk"))
+        .order_by()
+        if row["b"] is not None
+    }
     at_start = members.filter(alive_q(period.start)).count()
     series, total = [], at_start
     for day in starts:
@@ -321,7 +336,8 @@ def growth(*, community: Community, period: Period) -> dict:
         total += new - gone
         series.append(
             {"bucket": day, "new": new, "referred": row.get("referred", 0), "withdrawn": gone,
-             "members": total, "sessions": sessions.get(day, 0)}  # fmt: skip
+             "members": total, "sessions": sessions.get(day, 0),
+             "mailings": mailed.get(day, 0)}  # fmt: skip
         )
     channels = list(joined.values("channel").annotate(n=Count("pk")).order_by("-n", "channel"))
     return {
@@ -330,6 +346,45 @@ def growth(*, community: Community, period: Period) -> dict:
         "series": series,
         "channels": channels,
         "referred": sum(row["referred"] for row in series),
+        "mailings": mailings,
+    }
+
+
+def shops(*, community: Community, period: Period, limit: int = 30) -> dict:
+    """Benefits used and visits recorded per partner shop, and visits per spot, in the period
+    (up to its "as of"). Two queries: one over the redemptions, one over the visits."""
+    at = period.as_of
+    used = (
+        Redemption.objects.filter(community=community, redeemed_at__gte=period.start,
+                                  redeemed_at__lt=at)  # fmt: skip
+        .values("shop_id", "shop__name")
+        .annotate(n=Count("pk"), people=Count("member_id", distinct=True))
+        .order_by()
+    )
+    spots = list(
+        Visit.objects.filter(community=community, visited_at__gte=period.start, visited_at__lt=at)
+        .values("spot_id", "spot__name", "spot__kind", "spot__shop_id", "spot__shop__name")
+        .annotate(n=Count("pk"), people=Count("member_id", distinct=True))
+        .order_by("-n", "spot__name", "spot_id")
+    )
+    by_shop = {
+        row["shop_id"]: {"name": row["shop__name"], "redemptions": row["n"],
+                         "redeemers": row["people"], "visits": 0}  # fmt: skip
+        for row in used
+    }
+    for spot in spots:
+        if spot["spot__shop_id"] is not None:
+            shop = by_shop.setdefault(spot["spot__shop_id"], {
+                "name": spot["spot__shop__name"], "redemptions": 0, "redeemers": 0, "visits": 0,
+            })  # fmt: skip
+            shop["visits"] += spot["n"]
+    ranked = sorted(by_shop.values(),
+                    key=lambda s: (-(s["redemptions"] + s["visits"]), s["name"]))  # fmt: skip
+    return {
+        "shops": ranked[:limit],
+        "spots": spots[:limit],
+        "redemptions": sum(s["redemptions"] for s in by_shop.values()),
+        "visits": sum(spot["n"] for spot in spots),
     }
 
 
