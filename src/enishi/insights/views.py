@@ -169,6 +169,8 @@ def report(request, fmt: str):
     form, ctx = _report_context(request)
     if ctx is None:
         return _refused(request, form)
+    # Figures the dashboard counted for this year a moment ago are not counted again.
+    ctx.figures = Figures(compute=True)
     with analytic_queries():
         built = reports.report_sections(ctx)
         events = selectors.events(community=ctx.community, period=ctx.period)
