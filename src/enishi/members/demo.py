@@ -129,6 +129,7 @@ def seed_demo(
     for every 15 members when not given; never removes any), and (re)set the demo staff and
     member logins with fresh passwords."""
     from enishi.activities.demo import default_count, seed_activities
+    from enishi.insights.snapshots import refresh_dashboard
     from enishi.insights.summaries import rebuild as rebuild_insights
     from enishi.mailings.demo import seed_mailings
     from enishi.news.demo import seed_reports
@@ -273,8 +274,10 @@ def seed_demo(
     seed_mailings(community=community, staff=staff, now=now)
     seed_promotion(community=community, seed=seed, demo_member=demo)
     seed_reports(community=community, staff=staff)
-    # Ledger entries above were bulk-created: count them in the dashboard's summaries.
+    # Ledger entries above were bulk-created: count them in the dashboard's summaries, then
+    # count this year's dashboard so the first look at it need not wait for the worker.
     rebuild_insights(community=community)
+    refresh_dashboard.call(community_id=community.pk, params={}, organizer_id=None)
     return SeedResult(
         created=created,
         total=Member.objects.filter(community=community).count(),
