@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.tasks import default_task_backend
 from django.test.utils import CaptureQueriesContext
@@ -143,3 +144,25 @@ def test_a_page_from_counted_figures_runs_the_same_few_queries_at_any_size(
         admin.get(FY2024)
     assert len(large) == queries <= 12
     assert not any("ledger_engagement" in q["sql"] for q in large.captured_queries)
+
+
+def test_a_cached_figure_that_cannot_be_read_any_more_is_counted_again(
+    admin, dataset, worker, monkeypatch
+):
+    """Figures hold plain data and model rows: after an upgrade changes a model, what an older
+    release stored may not unpickle. That is a missing figure, not a broken page."""
+    admin.get(FY2024)
+    worker.run()
+
+    class StoredByAnOlderRelease:
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def get(self, key, *args, **kwargs):
+            if key.startswith("insights:figure:"):
+                raise AttributeError("Can't get attribute 'Rank' on <module 'enishi.communities'>")
+            return cache.get(key, *args, **kwargs)
+
+    monkeypatch.setattr("enishi.insights.snapshots.cache", StoredByAnOlderRelease())
+    assert COUNTING in admin.get(FY2024).content.decode()
+    assert len(worker.queued) == 1

@@ -15,6 +15,7 @@ when the page is drawn, so every member of staff shares one computation.
 """
 
 import hashlib
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -25,6 +26,8 @@ from django.tasks import task
 from django.utils import timezone
 
 from .periods import Period
+
+logger = logging.getLogger(__name__)
 
 # Kept well beyond the refresh age: an old figure shown with its time beats a blank page.
 KEEP_SECONDS = 14 * 24 * 3600
@@ -62,7 +65,11 @@ class Figures:
 
     def get(self, selector: Callable, **arguments):
         key = figure_key(selector, arguments)
-        stored = cache.get(key)
+        try:
+            stored = cache.get(key)
+        except Exception:  # noqa: BLE001 — stored by an older release (a model changed since)
+            logger.warning("insights: unreadable cached figure %s, counting it again", key)
+            stored = None
         fresh = stored is not None and timezone.now() - stored[0] < timedelta(
             seconds=settings.ENISHI_INSIGHTS_MAX_AGE
         )
