@@ -46,8 +46,8 @@ def donation_totals(*, community: Community, year: int) -> Totals:
                                         donated_on__lt=end)  # fmt: skip
     linked = Q(member__isnull=False)
     whole = donations.aggregate(
-        count=Count("pk"), amount=Sum("amount"),
-        linked_count=Count("pk", filter=linked), linked_amount=Sum("amount", filter=linked),
+        n=Count("pk"), total=Sum("amount"),
+        linked_n=Count("pk", filter=linked), linked_total=Sum("amount", filter=linked),
     )  # fmt: skip
     months = (
         donations.annotate(y=ExtractYear("donated_on"), m=ExtractMonth("donated_on"))
@@ -58,8 +58,8 @@ def donation_totals(*, community: Community, year: int) -> Totals:
         .order_by("-total", "portal")
     )  # fmt: skip
     return Totals(
-        count=whole["count"], amount=whole["amount"] or 0,
-        linked_count=whole["linked_count"], linked_amount=whole["linked_amount"] or 0,
+        count=whole["n"], amount=whole["total"] or 0,
+        linked_count=whole["linked_n"], linked_amount=whole["linked_total"] or 0,
         by_month=[(f"{r['y']}-{r['m']:02d}", r["n"], r["total"]) for r in months],
         by_portal=[(r["portal"], r["n"], r["total"]) for r in portals],
     )  # fmt: skip
@@ -114,9 +114,7 @@ def invitation_counts(*, community: Community) -> dict:
     from .models import Answer
 
     suppressed = Exists(SuppressedAddress.objects.filter(email=OuterRef("email")))
-    contacts = Contact.objects.filter(community=community, member__isnull=True).annotate(
-        suppressed=suppressed
-    )
+    contacts = Contact.objects.filter(community=community, member__isnull=True)
     yes = Q(info_consent=Answer.YES)
     invited = Q(invitation__isnull=False) | Q(claimed_by__isnull=False)
     return contacts.aggregate(
@@ -124,6 +122,6 @@ def invitation_counts(*, community: Community) -> dict:
         no_consent=Count("pk", filter=~yes),
         no_email=Count("pk", filter=yes & Q(email="")),
         invited=Count("pk", filter=yes & ~Q(email="") & invited),
-        suppressed=Count("pk", filter=yes & ~Q(email="") & ~invited & Q(suppressed=True)),
-        invitable=Count("pk", filter=yes & ~Q(email="") & ~invited & Q(suppressed=False)),
+        suppressed=Count("pk", filter=yes & ~Q(email="") & ~invited & Q(suppressed)),
+        invitable=Count("pk", filter=yes & ~Q(email="") & ~invited & ~Q(suppressed)),
     )
