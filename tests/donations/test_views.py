@@ -38,7 +38,7 @@ def test_only_admins_reach_the_donation_pages(client, community):
     ):
         client.force_login(user)
         for url in ("/staff/donations/", "/staff/donations/import/", "/staff/contacts/"):
-            assert client.get(url).status_code == 403, (role, url)
+            assert client.get(url).status_code == 403, (user.email, url)
 
 
 def test_upload_map_and_import_a_portal_file(client, community, staff):

@@ -125,3 +125,22 @@ def invitation_counts(*, community: Community) -> dict:
         suppressed=Count("pk", filter=yes & ~Q(email="") & ~invited & Q(suppressed)),
         invitable=Count("pk", filter=yes & ~Q(email="") & ~invited & ~Q(suppressed)),
     )
+
+
+def donation_figures(*, community: Community, periods: list) -> list[dict]:
+    """Donations dated in each period (Japan-time days): count, yen, and whose they are (a
+    member's, a contact's, waiting for review), in one query."""
+    figures = {}
+    for k, period in enumerate(periods):
+        within = Q(donated_on__gte=period.first_day, donated_on__lte=period.last_day)
+        figures |= {
+            f"count_{k}": Count("pk", filter=within),
+            f"amount_{k}": Sum("amount", filter=within),
+            f"member_{k}": Count("pk", filter=within & Q(member__isnull=False)),
+            f"contact_{k}": Count("pk", filter=within & Q(member__isnull=True,
+                                                          contact__isnull=False)),
+            f"review_{k}": Count("pk", filter=within & Q(match=Donation.Match.REVIEW)),
+        }  # fmt: skip
+    row = Donation.objects.filter(community=community).aggregate(**figures)
+    keys = ("count", "amount", "member", "contact", "review")
+    return [{key: row[f"{key}_{k}"] or 0 for key in keys} for k in range(len(periods))]
