@@ -23,7 +23,9 @@ NO = {"いいえ", "希望しない", "しない", "不要", "否", "no", "n", "
 
 
 def _text(value: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip()
+    if value.isascii():
+        return " ".join(value.split())
+    return " ".join(unicodedata.normalize("NFKC", value).split())
 
 
 def _name(value: str) -> str:
@@ -115,8 +117,11 @@ class DonationImporter(Importer):
     fields = FIELDS
     batch_size = 1000
 
+    def __init__(self):
+        self.today = timezone.localdate()  # a file is read within a day; asked once
+
     def check(self, values: dict) -> None:
-        if values["donated_on"] > timezone.localdate():
+        if values["donated_on"] > self.today:
             raise RowError(_("寄附日が未来の日付です（%(day)s）") % {"day": values["donated_on"]})
 
     def identity(self, values: dict) -> str:

@@ -70,7 +70,9 @@ def _consent_from(contact: Contact, donation: Donation) -> bool:
     return True
 
 
-def _link_contact(donation: Donation, contact: Contact) -> None:
+def _link_contact(donation: Donation, contact: Contact) -> bool:
+    """Give the donation to the contact; the contact takes the donor's latest consent answer
+    and the details it lacked. True when the contact changed (the caller saves it)."""
     donation.contact = contact
     donation.match = Donation.Match.CONTACT
     changed = _consent_from(contact, donation)
@@ -80,7 +82,11 @@ def _link_contact(donation: Donation, contact: Contact) -> None:
             changed = True
     if changed:
         _set_keys(contact)
-        contact.save()
+    return changed
+
+
+CONTACT_FIELDS = ("name_kana", "postal_code", "address", "email", "phone", "info_consent",
+                  "consent_recorded_at", "name_key", "kana_key", "address_key")  # fmt: skip
 
 
 def donations_match(*, community: Community, donations: list[Donation]) -> None:
@@ -97,7 +103,9 @@ def donations_match(*, community: Community, donations: list[Donation]) -> None:
     contact_ids = {p.id for p in pool.people if p.kind == "contact"}
     if contact_ids:
         contacts = Contact.objects.in_bulk(list(contact_ids))
-    reviews, to_ledger = [], []
+    new_contacts: dict[int, Contact] = {}  # by a temporary (negative) id until saved
+    changed: dict[int, Contact] = {}
+    waiting, to_ledger = [], []
     for donation, key in zip(donations, keys, strict=True):
         decision = pool.decide(key)
         person = decision.person
@@ -106,24 +114,33 @@ def donations_match(*, community: Community, donations: list[Donation]) -> None:
             donation.match = Donation.Match.MEMBER
             to_ledger.append(donation)
         elif person is not None:
-            _link_contact(donation, contacts[person.id])
+            contact = new_contacts[person.id] if person.id < 0 else contacts[person.id]
+            if _link_contact(donation, contact) and person.id > 0:
+                changed[person.id] = contact
         elif decision.candidates:
             donation.match = Donation.Match.REVIEW
-            reviews.append(MatchReview(
-                community=community, donation=donation,
-                candidates=[{"kind": p.kind, "id": p.id, "reason": reason}
-                            for p, reason in decision.candidates],
-            ))  # fmt: skip
+            waiting.append((donation, decision.candidates))
         else:
             contact = _contact_from(donation)
-            contact.save()
-            contacts[contact.pk] = contact
-            pool.add_contact(contact.pk, key.email, contact.name_key, contact.kana_key,
+            temporary = -1 - len(new_contacts)
+            new_contacts[temporary] = contact
+            pool.add_contact(temporary, key.email, contact.name_key, contact.kana_key,
                              contact.postal_code, contact.address_key)  # fmt: skip
             donation.contact = contact
             donation.match = Donation.Match.CONTACT
+    Contact.objects.bulk_create(new_contacts.values())
+    Contact.objects.bulk_update(changed.values(), CONTACT_FIELDS)
+    for donation in donations:
+        if donation.contact is not None:
+            donation.contact_id = donation.contact.pk
     Donation.objects.bulk_update(donations, ["member", "contact", "match"])
-    MatchReview.objects.bulk_create(reviews)
+    MatchReview.objects.bulk_create(
+        MatchReview(community=community, donation=donation, candidates=[
+            {"kind": p.kind, "id": new_contacts[p.id].pk if p.id < 0 else p.id,
+             "reason": reason} for p, reason in candidates
+        ])
+        for donation, candidates in waiting
+    )  # fmt: skip
     for donation in to_ledger:
         _record_in_ledger(donation, donation.member)
 
@@ -158,8 +175,8 @@ def review_decide(*, review: MatchReview, choice: str, by) -> MatchReview:
                 donation.match = Donation.Match.MEMBER
                 donation.save(update_fields=["member", "match", "updated_at"])
                 _record_in_ledger(donation, contact.member)
-            else:
-                _link_contact(donation, contact)
+            elif _link_contact(donation, contact):
+                contact.save()
         review.status = MatchReview.Status.CONFIRMED
     else:
         raise ValueError("Not one of the candidates.")
