@@ -167,9 +167,8 @@ class DonationImporter(Importer):
             )
             result.updated += len(changed)
         if new:
-            Donation.objects.bulk_create(new)
+            donations_match(community=record.community, donations=new)  # saves them
             result.created += len(new)
-            donations_match(community=record.community, donations=new)
         return result
 
     def _fill(self, donation: Donation, row: Row) -> None:

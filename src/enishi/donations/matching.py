@@ -50,17 +50,36 @@ class Decision:
     candidates: list[tuple[Person, str]] = field(default_factory=list)  # for review
 
 
-def _member_address(prefecture: str, city: str, line: str) -> str:
-    return address_key(f"{city}{line}")
-
-
-@dataclass
 class Pool:
     """The people a batch of donors could be: loaded with a few queries per batch, then
-    searched in memory. Contacts created while matching the batch are added, so the same new
-    donor twice in one file becomes one contact."""
+    looked up in memory by each rule's key. Contacts created while matching the batch are
+    added, so the same new donor twice in one file becomes one contact."""
 
-    people: list[Person] = field(default_factory=list)
+    def __init__(self):
+        self.people: list[Person] = []
+        self._by: dict[str, dict[tuple, list[Person]]] = {
+            "email": {}, "name_kana_postal": {}, "name_address": {}, "postal": {},
+            "name_kana": {},
+        }  # fmt: skip
+
+    def _index(self, person: Person) -> None:
+        keys = {
+            "email": (person.email,) if person.email else None,
+            "name_kana_postal": (person.name, person.kana, person.postal)
+            if person.name and person.kana and person.postal else None,
+            "name_address": (person.name, person.address)
+            if person.name and person.address else None,
+            "postal": (person.postal,) if person.postal else None,
+            "name_kana": (person.name, person.kana) if person.name and person.kana else None,
+        }  # fmt: skip
+        for rule, key in keys.items():
+            if key is not None:
+                self._by[rule].setdefault(key, []).append(person)
+
+    def add(self, person: Person) -> Person:
+        self.people.append(person)
+        self._index(person)
+        return person
 
     @classmethod
     def load(cls, *, community, keys: list[Keys]) -> "Pool":
@@ -83,13 +102,12 @@ class Pool:
             members.annotate(email_lower=Lower("user__email"))
             .filter(wanted)
             .values_list("pk", "email_lower", "family_name", "given_name", "family_name_kana",
-                         "given_name_kana", "postal_code", "prefecture_code", "city",
-                         "address_line")
+                         "given_name_kana", "postal_code", "city", "address_line")
         )  # fmt: skip
-        for pk, email, family, given, family_kana, given_kana, postal, pref, city, line in rows:
-            pool.people.append(Person(
+        for pk, email, family, given, family_kana, given_kana, postal, city, line in rows:
+            pool.add(Person(
                 "member", pk, email or "", name_key(family + given),
-                kana_key(family_kana + given_kana), postal, _member_address(pref, city, line),
+                kana_key(family_kana + given_kana), postal, address_key(f"{city}{line}"),
             ))  # fmt: skip
         contact_q = Q(pk__in=[])
         if emails:
@@ -109,9 +127,7 @@ class Pool:
         return pool
 
     def add_contact(self, pk, email, name, kana, postal, address) -> Person:
-        person = Person("contact", pk, email, name, kana, postal, address)
-        self.people.append(person)
-        return person
+        return self.add(Person("contact", pk, email, name, kana, postal, address))
 
     def decide(self, keys: Keys) -> Decision:
         def pick(found: list[Person], reason: str) -> Decision | None:
@@ -124,24 +140,25 @@ class Pool:
                 return Decision(person=found[0])
             return Decision(candidates=[(p, reason) for p in found])
 
-        people = self.people
+        by = self._by
         rules = []
         if keys.email:
-            rules.append(([p for p in people if p.email == keys.email], "email"))
+            rules.append((by["email"].get((keys.email,), []), "email"))
         if keys.name and keys.kana and keys.postal:
-            rules.append(([p for p in people if p.name == keys.name and p.kana == keys.kana
-                           and p.postal == keys.postal], "name_kana_postal"))  # fmt: skip
+            rules.append((by["name_kana_postal"].get((keys.name, keys.kana, keys.postal), []),
+                          "name_kana_postal"))  # fmt: skip
         if keys.name and keys.address:
-            rules.append(([p for p in people if p.name == keys.name
-                           and p.address == keys.address], "name_address"))  # fmt: skip
+            rules.append((by["name_address"].get((keys.name, keys.address), []),
+                          "name_address"))  # fmt: skip
         for found, reason in rules:
             if (decision := pick(found, reason)) is not None:
                 return decision
-        weak = [
-            p for p in people
-            if keys.postal and p.postal == keys.postal
-            and ((keys.name and p.name == keys.name) or (keys.kana and p.kana == keys.kana))
-        ]  # fmt: skip
+        weak = []
+        if keys.postal and (keys.name or keys.kana):
+            same_place = by["postal"].get((keys.postal,), [])
+            weak = [p for p in same_place
+                    if (keys.name and p.name == keys.name)
+                    or (keys.kana and p.kana == keys.kana)]  # fmt: skip
         if not weak and keys.name and keys.kana:
-            weak = [p for p in people if p.name == keys.name and p.kana == keys.kana]
+            weak = list(by["name_kana"].get((keys.name, keys.kana), []))
         return Decision(candidates=[(p, "weak") for p in weak])

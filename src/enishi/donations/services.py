@@ -15,7 +15,7 @@ from enishi.communities.models import Community
 from enishi.core.tasks import send_email
 from enishi.core.text import address_key, kana_key, name_key
 from enishi.ledger.models import Kind
-from enishi.ledger.services import engagement_record
+from enishi.ledger.services import engagement_record, engagements_record
 from enishi.mailings.models import SuppressedAddress
 from enishi.members.models import Member
 
@@ -90,9 +90,10 @@ CONTACT_FIELDS = ("name_kana", "postal_code", "address", "email", "phone", "info
 
 
 def donations_match(*, community: Community, donations: list[Donation]) -> None:
-    """Link each new donation to a member or a contact, or put it in the review queue; a
-    donor nobody resembles becomes a new contact. Runs inside the import batch's
-    transaction: a few queries for the batch, then the ledger entries of linked members."""
+    """Save new donations, each linked to a member or a contact or put in the review queue; a
+    donor nobody resembles becomes a new contact. Runs inside the import batch's transaction:
+    a few queries for the batch (the people it could be, then one insert per table), then
+    the ledger entries of the members it linked."""
     keys = [_donation_keys(d) for d in donations]
     pool = Pool.load(community=community, keys=keys)
     members = {}
@@ -105,14 +106,13 @@ def donations_match(*, community: Community, donations: list[Donation]) -> None:
         contacts = Contact.objects.in_bulk(list(contact_ids))
     new_contacts: dict[int, Contact] = {}  # by a temporary (negative) id until saved
     changed: dict[int, Contact] = {}
-    waiting, to_ledger = [], []
+    waiting = []
     for donation, key in zip(donations, keys, strict=True):
         decision = pool.decide(key)
         person = decision.person
         if person is not None and person.kind == "member":
             donation.member = members[person.id]
             donation.match = Donation.Match.MEMBER
-            to_ledger.append(donation)
         elif person is not None:
             contact = new_contacts[person.id] if person.id < 0 else contacts[person.id]
             if _link_contact(donation, contact) and person.id > 0:
@@ -129,11 +129,12 @@ def donations_match(*, community: Community, donations: list[Donation]) -> None:
             donation.contact = contact
             donation.match = Donation.Match.CONTACT
     Contact.objects.bulk_create(new_contacts.values())
-    Contact.objects.bulk_update(changed.values(), CONTACT_FIELDS)
+    if changed:
+        Contact.objects.bulk_update(changed.values(), CONTACT_FIELDS)
     for donation in donations:
         if donation.contact is not None:
             donation.contact_id = donation.contact.pk
-    Donation.objects.bulk_update(donations, ["member", "contact", "match"])
+    Donation.objects.bulk_create(donations)
     MatchReview.objects.bulk_create(
         MatchReview(community=community, donation=donation, candidates=[
             {"kind": p.kind, "id": new_contacts[p.id].pk if p.id < 0 else p.id,
@@ -141,8 +142,12 @@ def donations_match(*, community: Community, donations: list[Donation]) -> None:
         ])
         for donation, candidates in waiting
     )  # fmt: skip
-    for donation in to_ledger:
-        _record_in_ledger(donation, donation.member)
+    _record_many_in_ledger(community, [d for d in donations if d.member is not None])
+
+
+def _record_many_in_ledger(community: Community, donations: list[Donation]) -> None:
+    engagements_record(community=community, kind=Kind.DONATION, source_type="donation",
+                       entries=[(d.member, d.pk, _occurred_at(d)) for d in donations])  # fmt: skip
 
 
 @transaction.atomic
@@ -202,12 +207,10 @@ def contact_merge(*, contact: Contact, member: Member) -> Contact:
     if contact.member_id is not None:
         return contact
     donations = list(contact.donations.all())
+    contact.donations.update(member=member, match=Donation.Match.MEMBER)
     for donation in donations:
         donation.member = member
-        donation.match = Donation.Match.MEMBER
-    Donation.objects.bulk_update(donations, ["member", "match"])
-    for donation in donations:
-        _record_in_ledger(donation, member)
+    _record_many_in_ledger(contact.community, donations)
     for review in _reviews_naming(contact):
         review.candidates = [
             {"kind": "member", "id": member.pk, "reason": c["reason"]}
