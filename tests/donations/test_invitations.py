@@ -113,3 +113,16 @@ def test_no_more_mail_records_a_no(client, community):
     taro.refresh_from_db()
     assert taro.info_consent == "no"
     assert client.get("/contacts/no-more-mail/forged/").status_code == 404
+
+
+def test_a_members_donations_are_in_their_data_download(client, community):
+    from tests.factories import MemberFactory, UserFactory
+
+    taro = MemberFactory(user=UserFactory(email="taro@example.jp"))
+    import_file(community, "generic_utf8_bom.csv")
+    client.force_login(taro.user)
+    data = client.get("/me/data.json").json()
+    assert data["donations"] == [{"donated_on": "2026-01-05", "amount": 10000,
+                                  "portal": "ふるさとチョイス", "receipt_number": "A-0001",
+                                  "gift": "伊賀牛すき焼き用"}]  # fmt: skip
+    assert "ふるさと納税の寄附" in client.get("/me/data.csv").content.decode("utf-8-sig")

@@ -130,3 +130,14 @@ def test_merging_a_contact_gives_its_donations_to_the_member(community):
     assert contact.member == sakiko and contact.name == "" and contact.address == ""
     # A later donation by the same person now goes to the member.
     assert contact_merge(contact=contact, member=sakiko).merged_at is not None
+
+
+def test_withdrawal_erases_the_donor_details_of_the_members_donations(community):
+    from enishi.members.services import member_withdraw
+
+    taro = member(user=UserFactory(email="taro@example.jp"))
+    import_file(community, "generic_utf8_bom.csv")
+    member_withdraw(member=taro)
+    donation = Donation.objects.get(receipt_number="A-0001")
+    assert (donation.name, donation.address, donation.email) == ("", "", "")
+    assert donation.amount == 10000 and donation.member == taro

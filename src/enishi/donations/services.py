@@ -243,6 +243,15 @@ def _reviews_naming(contact: Contact):
     ]
 
 
+def donations_erase_donor(*, member: Member) -> None:
+    """Withdrawal: the donor's name, address and contact details go from the member's
+    donations (date, amount, portal and gift stay for the statistics)."""
+    Donation.objects.filter(member=member).update(
+        name="", name_kana="", postal_code="", address="", email="", phone="",
+        updated_at=timezone.now(),
+    )  # fmt: skip
+
+
 def invitation_token(*, contact: Contact) -> str:
     return signing.dumps(contact.pk, salt=INVITATION_SALT)
 

@@ -253,6 +253,9 @@ def _erase_member(member: Member, *, source: str) -> None:
     from enishi.promotion.services import member_promotion_erase
 
     member_promotion_erase(member=member)
+    from enishi.donations.services import donations_erase_donor
+
+    donations_erase_donor(member=member)
     Consent.objects.create(
         member=member,
         purpose=Consent.Purpose.NEWSLETTER_EMAIL,
