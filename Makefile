@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_MEMBERS ?= 600
 
-.PHONY: demo test install install-dev lint bench bench-audit bench-mailings lock messages
+.PHONY: demo test install install-dev lint bench bench-audit bench-mailings bench-donations lock messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "enishi needs Python 3.12 or newer")'
@@ -51,6 +51,11 @@ bench-audit: install-dev
 ## 100,000 mails, deliver 10,000 to a local SMTP sink (bench/mailings.py).
 bench-mailings: install-dev
 	$(BIN)/python bench/mailings.py
+
+## make bench-donations: 1,000,000 generated donation rows imported into SQLite and PostgreSQL,
+## beside django-import-export and COPY; matching against 100,000 members (bench/donations.py).
+bench-donations: install-dev
+	$(BIN)/python bench/donations.py
 
 ## make lock: re-pin the dependencies (needs network access to PyPI).
 lock: | $(BIN)/python

@@ -9,11 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core import signing
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from enishi.activities import checkin, services
 from enishi.activities.models import Activity
 from enishi.communities.models import Organizer, StaffRole
+from enishi.core.models import ImportRecord
+from enishi.donations.models import Contact, Donation, MatchReview
+from enishi.donations.services import OPT_OUT_SALT
 from enishi.ledger.services import engagement_record
 from enishi.mailings.messages import unsubscribe_token
 from enishi.mailings.models import Mailing, Segment
@@ -150,6 +154,20 @@ MATRIX = {
     "mailings:unsubscribe_one_click": E(
         "/unsubscribe/{unsubscribe_token}/one-click/", EVERYONE, "post"
     ),
+    "donations:donation_list": E("/staff/donations/", ADMIN),
+    "donations:donation_export": E("/staff/donations/export.csv", ADMIN, "post"),
+    "donations:import_upload": E("/staff/donations/import/", ADMIN),
+    "donations:import_list": E("/staff/donations/imports/", ADMIN),
+    "donations:import_detail": E("/staff/donations/imports/{import_record}/", ADMIN),
+    "donations:import_progress": E("/staff/donations/imports/{import_record}/progress/", ADMIN),
+    "donations:review_list": E("/staff/donations/review/", ADMIN),
+    "donations:review_decide": E(
+        "/staff/donations/review/{match_review}/", ADMIN, "post", choice="new"
+    ),
+    "donations:contact_list": E("/staff/contacts/", ADMIN),
+    "donations:contact_invite": E("/staff/contacts/invite/", ADMIN),
+    "donations:contact_detail": E("/staff/contacts/{contact}/", ADMIN),
+    "donations:opt_out": E("/contacts/no-more-mail/{opt_out_token}/", EVERYONE),
     "shops:list": E("/shops/", EVERYONE),
     "shops:spot_visit": E("/spot/{spot_token}/", MEMBER),
     "shops:counter": E("/shop/", SHOP),
@@ -240,6 +258,18 @@ def world(community):
         community=community, topic=topic, segment=segment, subject="会報", body="{nickname}さん"
     )
     report = ReportFactory(community=community)
+    contact = Contact.objects.create(community=community, name="伊賀 太郎", source="donation")
+    donation = Donation.objects.create(community=community, identity="r::1", content_hash="x",
+                                       donated_on=date(2026, 1, 5), amount=10000,
+                                       match="review")  # fmt: skip
+    match_review = MatchReview.objects.create(
+        community=community, donation=donation,
+        candidates=[{"kind": "contact", "id": contact.pk, "reason": "weak"}],
+    )  # fmt: skip
+    import_record = ImportRecord.objects.create(
+        community=community, kind="donations", file_name="a.csv", stored_path="/nonexistent",
+        file_format="csv", header_key="x",
+    )  # fmt: skip
     users = {
         "anonymous": None,
         "member": member.user,
@@ -277,6 +307,10 @@ def world(community):
             starts_on=date(2026, 10, 1), ends_on=date(2026, 11, 30),
         ).pk,  # fmt: skip
         "report": report.pk,
+        "contact": contact.pk,
+        "match_review": match_review.pk,
+        "import_record": import_record.pk,
+        "opt_out_token": signing.dumps(contact.pk, salt=OPT_OUT_SALT),
         "photo": report_photo(report).pk,
     }
     return users, ids

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "enishi.insights",
     "enishi.promotion",
     "enishi.news",
+    "enishi.donations",
 ]
 
 MIDDLEWARE = [
@@ -268,7 +269,10 @@ ENISHI_MAX_REQUEST_BODY = 512 * 1024
 ENISHI_UPLOAD_PATHS = {
     r"^/staff/news/\d+/photos/$": 10 * 1024 * 1024,
     r"^/staff/shops/(new|\d+/edit)/$": 10 * 1024 * 1024,
+    r"^/staff/donations/import/$": 300 * 1024 * 1024,  # portal exports: a year of donations
 }
+# Uploaded import files wait here (private: personal data) until imported, then are deleted.
+ENISHI_IMPORT_DIR = Path(os.environ.get("ENISHI_IMPORT_DIR", VAR_DIR / "imports"))
 # Photos (reports, shops): the largest file accepted, and the long edge they are scaled down to.
 ENISHI_PHOTO_MAX_BYTES = 8 * 1024 * 1024
 ENISHI_PHOTO_MAX_EDGE = 2000

@@ -36,7 +36,6 @@ def test_headline_funnel_and_ranks_at_the_end_of_a_fiscal_year(community, datase
     assert figures.withdrawn == 1  # C
     assert figures.active == 2  # A and B did something in the 12 months; D's visit is older
     assert figures.lapsed == 1  # D
-    assert figures.latent is None  # contacts are not recorded yet
     assert figures.funnel == {
         Stage.REGISTERED: 4,
         Stage.TAKING_PART: 2,  # A attended; D is designated 担い手 (and so beyond)

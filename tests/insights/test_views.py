@@ -58,7 +58,7 @@ def test_dashboard_shows_the_figures_and_links_members_for_staff_who_may_see_the
     _login(client, community)
     page = client.get("/staff/insights/" + FY2024).content.decode()
     assert "2024年度" in page
-    assert "未集計" in page  # 潜在: contacts are not recorded yet
+    assert "潜在（連絡先）" in page  # no contacts in this dataset: 0 (tests/donations)
     assert "/staff/members/?prefecture=13&amp;status=active" in page
     assert "/staff/members/?joined_from=2024-04-01&amp;joined_to=2025-03-31" in page
     assert "<title>東京都: 2人</title>" in page  # the tile map's label for screen readers
@@ -123,7 +123,7 @@ def test_chart_csv_is_downloaded_and_audited(client, community, dataset):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(_body(response).decode("utf-8-sig"))))
     assert rows[0] == ["段階", "人数", "前の段階から", "前の期間", "増減"]
-    assert rows[1][:2] == ["潜在", "未集計"]
+    assert rows[1][:2] == ["潜在", "0"]
     assert rows[2] == ["登録", "4", "—", "2", "2"]
     assert rows[3] == ["参加", "2", "50.0%", "2", "0"]
     event = AuditEvent.objects.get(action=AuditEvent.Action.INSIGHTS_EXPORT)
@@ -138,7 +138,7 @@ def test_report_workbook_reads_back(client, community, dataset):
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["表紙", "把握", "伸び", "住まい", "どんな人", "活動・関わり",
-                                   "協力店・来訪", "継続"]  # fmt: skip
+                                   "協力店・来訪", "継続", "ふるさと納税"]  # fmt: skip
     shops = [r for r in workbook["協力店・来訪"].iter_rows(values_only=True) if r[0]]
     assert ("伊賀焼の店", 3, 2, 1) in shops
     cover = {row[0].value: row[1].value for row in workbook["表紙"].iter_rows(min_row=2)

@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
@@ -7,3 +10,85 @@ class User(AbstractUser):
     Kept as the project's own model from the start so that later changes to accounts need no
     swap of the user model.
     """
+
+
+class ImportMapping(models.Model):
+    """Which column of a file is which field, kept under a name and offered again when a file
+    with the same set of columns (`header_key`) arrives. `kind` names the importer."""
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="import_mappings"
+    )
+    kind = models.CharField(max_length=30)
+    name = models.CharField(_("対応付けの名前"), max_length=80)
+    header_key = models.CharField(max_length=32)
+    mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "kind", "name"], name="importmapping_unique_name"
+            )
+        ]
+        indexes = [models.Index(fields=["community", "kind", "header_key"])]
+
+    def __str__(self):
+        return self.name
+
+
+class ImportRecord(models.Model):
+    """One file brought in: what it looked like, the mapping used, how far it got and what
+    came of it. Kept as the import history; the file itself is deleted once imported."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("対応付け待ち")
+        QUEUED = "queued", _("取り込み待ち")
+        RUNNING = "running", _("取り込み中")
+        DONE = "done", _("完了")
+        REJECTED = "rejected", _("エラーのため取り込まず")
+        FAILED = "failed", _("読み込めず中断")
+
+    class Mode(models.TextChoices):
+        GOOD_ROWS = "good_rows", _("読めた行だけ取り込む")
+        ALL_OR_NOTHING = "all_or_nothing", _("エラーが1件でもあれば何も取り込まない")
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.PROTECT, related_name="import_records"
+    )
+    kind = models.CharField(max_length=30)
+    file_name = models.CharField(_("ファイル名"), max_length=200)
+    stored_path = models.CharField(max_length=500)
+    file_format = models.CharField(max_length=10)
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    headers = models.JSONField(default=list)
+    header_key = models.CharField(max_length=32)
+    preview = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict)
+    mapping_name = models.CharField(max_length=80, blank=True)
+    mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.GOOD_ROWS)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    message = models.CharField(max_length=300, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    next_line = models.PositiveIntegerField(default=0)  # resume here after a crash
+    created_count = models.PositiveIntegerField(_("新規"), default=0)
+    updated_count = models.PositiveIntegerField(_("更新"), default=0)
+    duplicate_count = models.PositiveIntegerField(_("重複のため省略"), default=0)
+    error_count = models.PositiveIntegerField(_("エラー"), default=0)
+    errors = models.JSONField(default=list)  # [[line, message], …], the first 500
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["community", "kind", "-created_at"])]
+
+    def __str__(self):
+        return self.file_name

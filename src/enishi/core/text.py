@@ -57,3 +57,60 @@ def has_emoji(value: str) -> bool:
         ):
             return True
     return False
+
+
+# Variant (異体字) kanji common in names, folded to the form most records use, so that 髙橋 and
+# 高橋 or 渡邉 and 渡辺 compare equal. Comparison only: names are stored as written.
+VARIANT_KANJI = str.maketrans({
+    "髙": "高", "﨑": "崎", "嵜": "崎", "邊": "辺", "邉": "辺", "齋": "斉", "齊": "斉",
+    "斎": "斉", "濵": "浜", "濱": "浜", "澤": "沢", "櫻": "桜", "廣": "広", "國": "国",
+    "邨": "村", "冨": "富", "德": "徳", "眞": "真", "惠": "恵", "榮": "栄", "實": "実",
+    "藏": "蔵", "龍": "竜", "瀨": "瀬", "籠": "篭", "槇": "槙", "壽": "寿",
+    "與": "与", "條": "条", "巖": "巌", "嶋": "島", "嶌": "島", "曽": "曾",
+    "彌": "弥", "禮": "礼", "舘": "館", "萬": "万",
+})  # fmt: skip
+SPACES = re.compile(r"[\s\u3000]+")
+
+
+def name_key(value: str) -> str:
+    """A name as compared when matching people: NFKC (drops variation selectors' effect on
+    width), variant kanji folded, no spaces of any width."""
+    value = unicodedata.normalize("NFKC", value)
+    value = re.sub("[\U000e0100-\U000e01ef\ufe00-\ufe0f]", "", value)  # variation selectors
+    return SPACES.sub("", value.translate(VARIANT_KANJI))
+
+
+def kana_key(value: str) -> str:
+    """Kana as compared when matching people: full-width katakana, no spaces or dots."""
+    return to_katakana(value).replace("・", "")
+
+
+KANJI_DIGITS = str.maketrans("〇一二三四五六七八九", "0123456789")
+
+
+def _kanji_number(match: re.Match) -> str:
+    text = match.group(0)
+    if "十" not in text:
+        return text.translate(KANJI_DIGITS)
+    tens, _sep, ones = text.partition("十")
+    return str((int(tens.translate(KANJI_DIGITS)) if tens else 1) * 10
+               + (int(ones.translate(KANJI_DIGITS)) if ones else 0))  # fmt: skip
+
+
+def address_key(value: str) -> str:
+    """An address as compared when matching people: 全角 folded, kanji numerals before
+    丁目/番/号 as digits, 丁目・番地・番・号 and every kind of hyphen as "-", no spaces, and the
+    prefecture left out (portals write it, members' addresses often do not)."""
+    from .japan import PREFECTURE_NAMES
+
+    value = unicodedata.normalize("NFKC", value).translate(VARIANT_KANJI)
+    value = SPACES.sub("", value)
+    for name in PREFECTURE_NAMES.values():
+        if value.startswith(name):
+            value = value[len(name):]
+            break
+    value = re.sub(r"[〇一二三四五六七八九十]+(?=丁目|番地|番|号)", _kanji_number, value)
+    value = re.sub(r"(丁目|番地の?|番の?|号)", "-", value)
+    value = re.sub(f"[{HYPHENS}]", "-", value)
+    value = re.sub(r"-+", "-", value).strip("-")
+    return value

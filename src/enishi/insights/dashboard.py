@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from enishi.communities.models import Community, Organizer
 from enishi.core.japan import PREFECTURE_CHOICES, PREFECTURE_NAMES
+from enishi.donations.selectors import donation_figures, latent_counts
 from enishi.ledger.models import Kind
 from enishi.ledger.selectors import Stage
 from enishi.members.models import Channel, Tie, Use
@@ -96,11 +97,13 @@ def headline(ctx: Context) -> dict:
     periods = [ctx.period, ctx.previous]
     now, before = figure(ctx, selectors.standings, community=ctx.community, periods=periods,
                          ladder=ladder)  # fmt: skip
+    latent, latent_before = figure(ctx, latent_counts, community=ctx.community,
+                                   periods=periods)  # fmt: skip
     p = ctx.period
     joined = {"joined_from": p.first_day.isoformat(), "joined_to": p.last_day.isoformat()}
     figures = [
         (_("会員数"), now.members, before.members, {"status": "active"}),
-        (_("潜在（連絡先）"), None, None, None),
+        (_("潜在（連絡先）"), latent, latent_before, None),
         (_("この期間の新規登録"), now.new, before.new, joined),
         (_("活動中（12か月以内に関わり）"), now.active, before.active, None),
         (_("休眠（12か月関わりなし）"), now.lapsed, before.lapsed, None),
@@ -108,14 +111,12 @@ def headline(ctx: Context) -> dict:
     ]
     table = Table("headline", _("主な数字"), [_("項目"), _("人数"), _("前の期間"), _("増減")])
     for label, value, previous, filters in figures:
-        shown = _("未集計") if value is None else value
-        table.rows.append([label, shown, previous if previous is not None else "—",
-                           _change(value, previous)])  # fmt: skip
+        table.rows.append([label, value, previous, _change(value, previous)])
         table.links.append(ctx.member_link(filters) if filters and value else None)
 
     funnel = Table("funnel", _("潜在 → 登録 → 参加 → 継続 → 担い手"),
                    [_("段階"), _("人数"), _("前の段階から"), _("前の期間"), _("増減")])  # fmt: skip
-    funnel.rows.append([_("潜在"), _("未集計"), "—", "—", "—"])
+    funnel.rows.append([_("潜在"), latent, "—", latent_before, _change(latent, latent_before)])
     funnel.links.append(None)
     previous_count = None
     for stage in Stage.ORDER:
@@ -329,6 +330,29 @@ def retention(ctx: Context) -> dict:
     return {"tables": [table], "cohorts": cohorts}
 
 
+def donations(ctx: Context) -> dict:
+    now, before = figure(ctx, donation_figures, community=ctx.community,
+                         periods=[ctx.period, ctx.previous])  # fmt: skip
+    table = Table("donations", _("ふるさと納税（この期間の寄附日）"),
+                  [_("項目"), _("この期間"), _("前の期間"), _("増減")])  # fmt: skip
+    rows = [
+        (_("寄附（件）"), "count"), (_("寄附（円）"), "amount"),
+        (_("会員の寄附（件）"), "member"), (_("会員でない寄附者の寄附（件）"), "contact"),
+        (_("照合待ち（件）"), "review"),
+    ]  # fmt: skip
+    for label, key in rows:
+        table.rows.append([label, now[key], before[key], _change(now[key], before[key])])
+        table.links.append(None)
+    return {
+        "tables": [table],
+        "chart": charts.hbars(
+            "chart-donations", _("寄附者が会員か（件）"),
+            [(_("会員"), now["member"]), (_("会員でない寄附者"), now["contact"]),
+             (_("照合待ち"), now["review"])], unit=_("件"),
+        ),
+    }  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Section:
     key: str
@@ -345,6 +369,8 @@ SECTIONS = [
     Section("doings", gettext_lazy("活動・関わり"), doings, "insights/sections/doings.html"),
     Section("shops", gettext_lazy("協力店・来訪"), shops, "insights/sections/shops.html"),
     Section("retention", gettext_lazy("継続"), retention, "insights/sections/retention.html"),
+    Section("donations", gettext_lazy("ふるさと納税"), donations,
+            "insights/sections/donations.html"),  # fmt: skip
 ]
 SECTION_BY_KEY = {section.key: section for section in SECTIONS}
 
@@ -357,6 +383,7 @@ TABLE_SECTIONS = {
     "doings": ("uses", "use_totals", "activities"),
     "shops": ("shops", "spots"),
     "retention": ("retention",),
+    "donations": ("donations",),
 }
 
 

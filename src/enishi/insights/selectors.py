@@ -125,11 +125,6 @@ class Standing:
     funnel: dict[str, int]  # stage → members who reached it or beyond
     ranks: list[tuple[Rank | None, int]]  # members per rank (None: below the first rank)
 
-    @property
-    def latent(self) -> None:
-        """潜在 (contacts not yet members): not recorded until contacts exist."""
-        return None
-
 
 def _member_rows(community: Community, ats: list) -> QuerySet:
     """One row per member with live ledger entries, alive at one of the times `ats`: for each

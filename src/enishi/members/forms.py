@@ -228,6 +228,21 @@ class MembershipFields(ProfileFields):
     referral_code = forms.CharField(
         label=_("紹介コード（お持ちの方）"), max_length=12, required=False
     )
+    # The signed token of a contact's invitation link (donations): merged on joining.
+    invitation = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
+
+    def fill_from_invitation(self, token: str) -> None:
+        """An invitation link (/join/?invite=TOKEN) fills in what the contact gave."""
+        from enishi.donations.services import invitation_contact, invitation_initial
+
+        contact = invitation_contact(community=self.community, token=token[:200])
+        if contact is None:
+            return
+        for name, value in invitation_initial(contact).items():
+            if name in self.fields:
+                self.fields[name].initial = value
+        self.fields["invitation"].initial = token[:200]
+        self.fields["channel"].initial = Channel.HOMETOWN_TAX
 
     def clean_referral_code(self):
         code = self.cleaned_data["referral_code"].strip().upper()
@@ -252,6 +267,7 @@ class JoinForm(MembershipFields, SignupForm):
         "referral_code",
         "agree_terms",
         "newsletter",
+        "invitation",
     ]
 
     def __init__(self, *args, **kwargs):
@@ -259,6 +275,8 @@ class JoinForm(MembershipFields, SignupForm):
         self.setup_profile(context.request.community)
         # An invitation link (/join/?ref=CODE) fills in the code.
         self.fields["referral_code"].initial = context.request.GET.get("ref", "")[:12]
+        if token := context.request.GET.get("invite"):
+            self.fill_from_invitation(token)
         self.fields["password1"].help_text = _(
             "10文字以上。空欄にすると、ログインのたびにメールで届くコードを使います。"
         )
@@ -290,6 +308,7 @@ class JoinForm(MembershipFields, SignupForm):
             referral_code=self.cleaned_data["referral_code"],
             newsletter=self.cleaned_data["newsletter"],
             ip_address=client_ip(request),
+            invitation=self.cleaned_data["invitation"],
         )
 
 

@@ -74,9 +74,11 @@ def member_register(
     referral_code: str = "",
     newsletter: bool,
     ip_address: str | None = None,
+    invitation: str = "",
 ) -> Member:
     """Create a pending membership with its profile and consents. It becomes active (and gets
-    its number) when the email address is verified."""
+    its number) when the email address is verified. `invitation` is the signed token of a
+    contact's invitation link: that contact is merged into the member once active."""
     member = Member(
         community=community,
         user=user,
@@ -106,6 +108,11 @@ def member_register(
     )
     if EmailAddress.objects.filter(user=user, verified=True).exists():
         member = member_activate(member=member)
+    if invitation:
+        from enishi.donations.services import contact_claim, invitation_contact
+
+        if contact := invitation_contact(community=community, token=invitation):
+            contact_claim(contact=contact, member=member)
     return member
 
 
@@ -118,6 +125,7 @@ def member_join(
     referral_code: str = "",
     newsletter: bool,
     ip_address: str | None = None,
+    invitation: str = "",
 ) -> Member | None:
     """A login that already exists (a member of another community here, or staff) joins
     `community`: no second account. Active at once when its address is verified. None when
@@ -128,7 +136,7 @@ def member_join(
         return None
     return member_register(community=community, user=user, profile=profile,
                            referral_code=referral_code, newsletter=newsletter,
-                           ip_address=ip_address)  # fmt: skip
+                           ip_address=ip_address, invitation=invitation)  # fmt: skip
 
 
 def _next_member_number(community: Community) -> str:
@@ -161,6 +169,9 @@ def member_activate(*, member: Member, joined_at=None) -> Member:
         from enishi.promotion.services import referral_reward
 
         referral_reward(invited=member, stage="verified")
+    from enishi.donations.services import contacts_merge_claimed
+
+    contacts_merge_claimed(member=member)  # a contact invited to join becomes this member
     return member
 
 
@@ -242,6 +253,9 @@ def _erase_member(member: Member, *, source: str) -> None:
     from enishi.promotion.services import member_promotion_erase
 
     member_promotion_erase(member=member)
+    from enishi.donations.services import donations_erase_donor
+
+    donations_erase_donor(member=member)
     Consent.objects.create(
         member=member,
         purpose=Consent.Purpose.NEWSLETTER_EMAIL,

@@ -107,6 +107,7 @@ def join(request):
                 referral_code=form.cleaned_data["referral_code"],
                 newsletter=form.cleaned_data["newsletter"],
                 ip_address=client_ip(request),
+                invitation=form.cleaned_data["invitation"],
             )
             if member is not None and member.status == Member.Status.ACTIVE:
                 messages.success(
@@ -123,6 +124,8 @@ def join(request):
             },
             community=request.community,
         )
+        if token := request.GET.get("invite"):
+            form.fill_from_invitation(token)
     return render(request, "members/join_signed_in.html", {"form": form})
 
 

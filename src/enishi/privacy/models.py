@@ -89,6 +89,11 @@ class AuditEvent(models.Model):
         MAILING_RECIPIENTS = "mailing_recipients", _("メール配信の宛先一覧の表示")
         REFERRAL_LIST = "referral_list", _("紹介の一覧の閲覧")
         POST_LIST = "post_list", _("SNS投稿の一覧の閲覧")
+        DONATION_LIST = "donation_list", _("寄附の一覧の閲覧")
+        DONATION_EXPORT = "donation_export", _("寄附の一覧の書き出し")
+        MATCH_REVIEW_LIST = "match_review_list", _("寄附者の照合待ちの閲覧")
+        CONTACT_LIST = "contact_list", _("連絡先の一覧の閲覧")
+        CONTACT_VIEW = "contact_view", _("連絡先の詳細の閲覧")
 
     sequence = models.PositiveBigIntegerField(unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")

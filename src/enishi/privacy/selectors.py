@@ -51,6 +51,7 @@ PERSONAL_DATA_LABELS = {
     "visits": _("スポットへの来訪"),
     "mail": _("お送りしたメール"),
     "sns_posts": _("送ったSNSの投稿"),
+    "donations": _("ふるさと納税の寄附"),
 }
 
 
@@ -155,6 +156,11 @@ def member_personal_data(*, member: Member) -> dict:
             }
             for p in member.posts.order_by("pk")
         ],
+        "donations": [
+            {"donated_on": d.donated_on.isoformat(), "amount": d.amount, "portal": d.portal,
+             "receipt_number": d.receipt_number, "gift": d.gift}
+            for d in member.donations.order_by("donated_on", "pk")
+        ],  # fmt: skip
     }
 
 

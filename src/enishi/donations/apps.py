@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DonationsConfig(AppConfig):
+    name = "enishi.donations"
+    label = "donations"

@@ -1,0 +1,257 @@
+"""Staff pages for ふるさと納税 (/staff/donations/…, /staff/contacts/…) and a contact's
+"no more information" page."""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from enishi.communities.permissions import Perm, staff_required
+from enishi.core import imports
+from enishi.core.models import ImportRecord
+from enishi.core.spreadsheets import excel_csv
+from enishi.privacy.models import AuditEvent
+from enishi.privacy.services import audit_request
+
+from . import selectors, services
+from .forms import ContactSearchForm, FiscalYearForm, MappingForm, UploadForm
+from .importer import FIELDS, KIND, DonationImporter
+from .models import Contact, Donation
+from .tasks import import_donations
+
+SEARCH_SESSION_KEY = "donations_contact_q"
+
+
+def _records(request):
+    return ImportRecord.objects.filter(community=request.community, kind=KIND)
+
+
+def store_upload(chunks, suffix: str) -> Path:
+    """Copy an upload to the private import folder (not MEDIA: it is personal data)."""
+    folder = Path(settings.ENISHI_IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{secrets.token_hex(16)}{suffix}"
+    with open(path, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    return path
+
+
+@staff_required(Perm.DONATIONS)
+def import_upload(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        path = store_upload(upload.chunks(), Path(upload.name).suffix.lower()[:6])
+        try:
+            record = imports.record_create(
+                community=request.community, kind=KIND, path=path, file_name=upload.name,
+                by=request.user, importer=DonationImporter(),
+            )  # fmt: skip
+        except imports.ImportFileError as error:
+            path.unlink(missing_ok=True)
+            form.add_error("file", str(error))
+        else:
+            return redirect("donations:import_detail", pk=record.pk)
+    return render(request, "donations/staff/import_upload.html", {"form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def _mapping_initial(record: ImportRecord) -> dict:
+    initial = {f"col_{name}": header for name, header in record.mapping.items()}
+    initial["name"] = record.mapping_name
+    initial["mode"] = record.mode
+    return initial
+
+
+@staff_required(Perm.DONATIONS)
+def import_detail(request, pk: int):
+    """The mapping step while the file waits for one; afterwards its progress and result."""
+    record = get_object_or_404(_records(request), pk=pk)
+    if record.status != ImportRecord.Status.UPLOADED:
+        return render(request, "donations/staff/import_result.html",
+                      {"record": record, "percent": imports.progress_percent(record)})  # fmt: skip
+    form = MappingForm(request.POST or None, headers=record.headers,
+                       initial=_mapping_initial(record))  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        imports.mapping_save(record=record, mapping=form.mapping(),
+                             name=form.cleaned_data["name"].strip(),
+                             mode=form.cleaned_data["mode"])  # fmt: skip
+        import_donations.enqueue(record_id=record.pk)
+        return redirect("donations:import_detail", pk=record.pk)
+    return render(
+        request,
+        "donations/staff/import_mapping.html",
+        {"record": record, "form": form, "fields": FIELDS,
+         "saved": bool(record.mapping_name), "encoding_label": _encoding_label(record)},
+        status=400 if form.errors else 200,
+    )  # fmt: skip
+
+
+def _encoding_label(record: ImportRecord) -> str:
+    if record.file_format == "xlsx":
+        return "Excel (.xlsx)"
+    names = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp932": "Shift_JIS (cp932)"}
+    return f"CSV · {names.get(record.encoding, record.encoding)}"
+
+
+@staff_required(Perm.DONATIONS)
+def import_progress(request, pk: int):
+    record = get_object_or_404(_records(request), pk=pk)
+    return render(request, "donations/staff/_import_progress.html",
+                  {"record": record, "percent": imports.progress_percent(record)})  # fmt: skip
+
+
+@staff_required(Perm.DONATIONS)
+def import_list(request):
+    page = Paginator(_records(request).select_related("created_by"),
+                     settings.ENISHI_STAFF_PAGE_SIZE).get_page(request.GET.get("page"))  # fmt: skip
+    return render(request, "donations/staff/import_list.html", {"page": page})
+
+
+def _year(request) -> int:
+    form = FiscalYearForm(request.GET)
+    if form.is_valid() and form.cleaned_data["year"]:
+        return form.cleaned_data["year"]
+    return selectors.fiscal_year_of(timezone.localdate())
+
+
+@staff_required(Perm.DONATIONS)
+def donation_list(request):
+    year = _year(request)
+    start, end = selectors.fiscal_year_bounds(year)
+    donations = Donation.objects.filter(
+        community=request.community, donated_on__gte=start, donated_on__lt=end
+    ).select_related("member", "contact")
+    page = Paginator(donations, settings.ENISHI_STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_request(request, action=AuditEvent.Action.DONATION_LIST, row_count=len(page),
+                  detail={"year": year, "page": page.number})  # fmt: skip
+    return render(request, "donations/staff/donation_list.html", {
+        "year": year, "years": range(selectors.fiscal_year_of(timezone.localdate()), 2014, -1),
+        "totals": selectors.donation_totals(community=request.community, year=year),
+        "page": page, "query": f"year={year}",
+        "open_reviews": selectors.open_reviews(community=request.community).count(),
+    })  # fmt: skip
+
+
+@staff_required(Perm.DONATIONS)
+@require_POST
+def donation_export(request):
+    year = _year(request)
+    start, end = selectors.fiscal_year_bounds(year)
+    donations = (
+        Donation.objects.filter(
+            community=request.community, donated_on__gte=start, donated_on__lt=end
+        )
+        .select_related("member")
+        .order_by("donated_on", "pk")
+    )
+    audit_request(request, action=AuditEvent.Action.DONATION_EXPORT,
+                  row_count=donations.count(), detail={"year": year})  # fmt: skip
+    header = [_("寄附日"), _("金額（円）"), _("ポータル"), _("受付番号"), _("返礼品"), _("氏名"),
+              _("フリガナ"), _("郵便番号"), _("住所"), _("紐付け"), _("会員番号")]  # fmt: skip
+
+    def rows():
+        yield header
+        for d in donations.iterator(chunk_size=2000):
+            yield [d.donated_on.isoformat(), d.amount, d.portal, d.receipt_number, d.gift,
+                   d.name, d.name_kana, d.postal_code, d.address, d.get_match_display(),
+                   d.member.number if d.member else ""]  # fmt: skip
+
+    response = StreamingHttpResponse(excel_csv(rows()), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="donations-{year}.csv"'
+    return response
+
+
+@staff_required(Perm.DONATIONS)
+def review_list(request):
+    reviews = selectors.open_reviews(community=request.community).select_related("donation")
+    page = Paginator(reviews, 20).get_page(request.GET.get("page"))
+    found = selectors.review_candidates(list(page))
+    items = [
+        (review, [(f"{c['kind']}:{c['id']}", found.get((c["kind"], c["id"])), c)
+                  for c in review.candidates])
+        for review in page
+    ]  # fmt: skip
+    audit_request(request, action=AuditEvent.Action.MATCH_REVIEW_LIST, row_count=len(page),
+                  detail={"page": page.number})  # fmt: skip
+    return render(request, "donations/staff/review_list.html", {"page": page, "items": items})
+
+
+@staff_required(Perm.DONATIONS)
+@require_POST
+def review_decide(request, pk: int):
+    review = get_object_or_404(selectors.open_reviews(community=request.community), pk=pk)
+    try:
+        services.review_decide(review=review, choice=request.POST.get("choice", ""),
+                               by=request.user)  # fmt: skip
+    except ValueError:
+        messages.error(request, _("候補から選んでください。"))
+    else:
+        messages.success(request, _("確認しました。"))
+    return redirect("donations:review_list")
+
+
+@staff_required(Perm.DONATIONS)
+def contact_list(request):
+    if request.method == "POST":
+        request.session[SEARCH_SESSION_KEY] = request.POST.get("q", "")[:100]
+        return redirect("donations:contact_list")
+    if "clear" in request.GET:
+        request.session.pop(SEARCH_SESSION_KEY, None)
+        return redirect("donations:contact_list")
+    q = request.session.get(SEARCH_SESSION_KEY, "")
+    contacts = selectors.contact_search(community=request.community, q=q)
+    page = Paginator(contacts, settings.ENISHI_STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_request(request, action=AuditEvent.Action.CONTACT_LIST, row_count=len(page),
+                  detail={"page": page.number, "searched": bool(q)})  # fmt: skip
+    return render(request, "donations/staff/contact_list.html", {
+        "form": ContactSearchForm(initial={"q": q}), "page": page, "searched": bool(q),
+        "invite": selectors.invitation_counts(community=request.community),
+    })  # fmt: skip
+
+
+@staff_required(Perm.DONATIONS)
+def contact_detail(request, pk: int):
+    contact = get_object_or_404(
+        Contact.objects.filter(community=request.community).select_related("member"), pk=pk
+    )
+    audit_request(request, action=AuditEvent.Action.CONTACT_VIEW, row_count=1,
+                  detail={"contact": contact.pk})  # fmt: skip
+    return render(request, "donations/staff/contact_detail.html", {
+        "contact": contact, "donations": contact.donations.order_by("-donated_on", "-pk")[:100],
+        "invited": hasattr(contact, "invitation"),
+    })  # fmt: skip
+
+
+@staff_required(Perm.DONATIONS)
+def contact_invite(request):
+    """Who an invitation would reach and who is left out, and why; POST sends."""
+    counts = selectors.invitation_counts(community=request.community)
+    if request.method == "POST":
+        sent = services.contacts_invite(
+            community=request.community,
+            contacts=Contact.objects.filter(community=request.community), by=request.user,
+        )  # fmt: skip
+        messages.success(request, _("%(n)d 人に招待メールを送りました。") % {"n": sent})
+        return redirect("donations:contact_list")
+    return render(request, "donations/staff/contact_invite.html", {"counts": counts})
+
+
+def opt_out(request, token: str):
+    """A contact's "no more information" link: GET asks, POST records the answer."""
+    contact = services.opt_out_contact(token=token)
+    if contact is None:
+        raise Http404
+    done = False
+    if request.method == "POST":
+        services.contact_opt_out(contact=contact)
+        done = True
+    return render(request, "donations/opt_out.html", {"done": done})
