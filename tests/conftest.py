@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from enishi.communities.models import Community
 
@@ -18,6 +19,8 @@ def _fast_local_services(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # uploaded photos go nowhere shared
     settings.ENISHI_INSIGHTS_MAX_AGE = 0  # the dashboard recounts on every request
     cache.clear()  # rate limits start afresh in every test
+    # A request with ?lang=en leaves English active in the thread: every test starts Japanese.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import ImportMapping, ImportRecord
@@ -293,7 +293,10 @@ class Importer:
         cleaned = {_clean_header(h): h for h in headers}
         mapping = {}
         for f in self.fields:
-            for alias in (str(f.label), *f.aliases):
+            # The label as staff read it now, and in Japanese, whatever the language in use.
+            with translation.override("ja"):
+                japanese = str(f.label)
+            for alias in (str(f.label), japanese, *f.aliases):
                 if (header := cleaned.get(_clean_header(alias))) is not None:
                     mapping[f.name] = header
                     break
