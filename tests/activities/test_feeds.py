@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from enishi.activities import services
-from enishi.activities.models import Activity
+from enishi.activities.models import Activity, CalendarFeed
+from enishi.members.services import member_withdraw
 from tests.factories import MemberFactory
 
 from .factories import SessionFactory
@@ -81,6 +82,6 @@ def test_a_new_url_or_revoking_stops_the_old_one(client, community):
 def test_a_withdrawn_members_feed_is_gone(client, community):
     member = MemberFactory(community=community)
     url = _feed_url(client, member)
-    member.status = member.Status.WITHDRAWN
-    member.save()
+    member_withdraw(member=member)
+    assert not CalendarFeed.objects.exists()
     assert client.get(url).status_code == 404

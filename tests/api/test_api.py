@@ -11,6 +11,7 @@ from enishi.api.scopes import Scope
 from enishi.api.services import token_revoke
 from enishi.communities.models import StaffRole
 from enishi.ledger.models import Engagement
+from enishi.members.services import member_withdraw
 from enishi.privacy.models import AuditEvent
 from tests.activities.factories import SessionFactory
 from tests.factories import CommunityFactory, MemberFactory
@@ -232,10 +233,10 @@ def test_rate_limits_answer_429_with_retry_after(client, api_world, settings):
     _problem(client.get(f"{API}/activities"), 429)
 
 
-def test_a_withdrawn_members_token_stops_working(client, api_world):
+def test_withdrawal_revokes_the_members_token(client, api_world):
     member = MemberFactory(community=api_world["community"])
     api = Bearer(client, api_world["token"](member.user, member=member))
     assert api.get(f"{API}/me").status_code == 200
-    member.status = member.Status.WITHDRAWN
-    member.save()
+    member_withdraw(member=member)
+    assert ApiToken.objects.get(member=member).revoked_at is not None
     _problem(api.get(f"{API}/me"), 401)

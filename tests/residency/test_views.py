@@ -233,3 +233,18 @@ def test_organizer_staff_export_only_their_applicants(client, community):
     body, _response = _export(client, "jsonl")
     assert body == ""
     assert timezone.now() - AuditEvent.objects.get().created_at < timedelta(minutes=1)
+
+
+def test_the_data_download_holds_the_declaration_and_identity_checks(client, community):
+    member = MemberFactory(community=community)
+    services.declaration_save(member=member, other_municipalities=2, share=True,
+                              policy_version="1.0")  # fmt: skip
+    services.identity_check_record(member=member, level=IdentityLevel.IN_PERSON,
+                                   method="運転免許証", by=None)  # fmt: skip
+    client.force_login(member.user)
+    data = json.loads(client.get("/me/data.json").content)
+    assert data["other_premium_municipalities"] == 2
+    assert data["identity_checks"][0]["method"] == "運転免許証"
+    purposes = [c["purpose"] for c in data["consents"]]
+    assert "ふるさと住民登録の情報の提供" in purposes
+    assert "運転免許証" in client.get("/me/data.csv").content.decode("utf-8-sig")

@@ -51,6 +51,9 @@ PERSONAL_DATA_LABELS = {
     "visits": _("スポットへの来訪"),
     "mail": _("お送りしたメール"),
     "sns_posts": _("送ったSNSの投稿"),
+    "other_premium_municipalities": _("ほかにプレミアム登録している自治体の数（申告）"),
+    "identity_checks": _("本人確認の記録"),
+    "api_tokens": _("APIトークン"),
 }
 
 
@@ -155,6 +158,21 @@ def member_personal_data(*, member: Member) -> dict:
             }
             for p in member.posts.order_by("pk")
         ],
+        "other_premium_municipalities": (
+            declaration.other_municipalities
+            if (declaration := getattr(member, "residency_declaration", None))
+            else None
+        ),
+        "identity_checks": [
+            {"checked_at": _local(c.checked_at), "level": c.get_level_display(),
+             "method": c.method}
+            for c in member.identity_checks.order_by("checked_at", "pk")
+        ],  # fmt: skip
+        "api_tokens": [
+            {"name": t.name, "prefix": t.prefix, "issued_at": _local(t.created_at),
+             "revoked_at": _local(t.revoked_at)}
+            for t in member.api_tokens.order_by("pk")
+        ],  # fmt: skip
     }
 
 
