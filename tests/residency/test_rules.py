@@ -139,30 +139,53 @@ def test_a_corrected_attendance_no_longer_counts(community):
     assert selectors.member_premium_status(member=member).facts.designated_done == 0
 
 
+RULE_VARIANTS = [
+    {},
+    {"required_activities": 1},
+    {"min_identity_level": IdentityLevel.EMAIL, "excludes_residents": False},
+    {"max_municipalities": 4, "required_activities": 2},
+]
+
+
 @pytest.mark.django_db
-def test_the_staff_lists_agree_with_the_rules(community):
+@pytest.mark.parametrize("changes", RULE_VARIANTS, ids=lambda c: str(c) or "iga")
+def test_the_staff_lists_agree_with_the_rules(community, changes):
     admin = staff_user(community)
     fy = selectors.current_fiscal_year()
     people = {}
-    for name, done in (("three", 3), ("two", 2), ("one", 1)):
-        member = MemberFactory(community=community, given_name=name)
-        services.identity_check_record(member=member, level=IdentityLevel.IN_PERSON,
-                                       method="対面", by=admin)  # fmt: skip
+    shapes = {
+        # name: (designated attendances, identity level, other municipalities, municipality)
+        "three": (3, IdentityLevel.IN_PERSON, 0, TOKYO),
+        "two": (2, IdentityLevel.IN_PERSON, None, TOKYO),
+        "one": (1, IdentityLevel.EXTERNAL, 1, TOKYO),
+        "none": (0, IdentityLevel.IN_PERSON, None, TOKYO),
+        "email only": (3, None, None, TOKYO),
+        "resident": (3, IdentityLevel.EXTERNAL, None, IGA),
+        "unknown home": (2, IdentityLevel.IN_PERSON, None, ""),
+        "many towns": (3, IdentityLevel.IN_PERSON, 3, TOKYO),
+    }
+    for name, (done, level, others, home) in shapes.items():
+        member = MemberFactory(community=community, given_name=name, municipality_code=home)
+        if level is not None:
+            services.identity_check_record(member=member, level=level, method="対面", by=admin)
+        if others is not None:
+            services.declaration_save(member=member, other_municipalities=others, share=False,
+                                      policy_version="1.0")  # fmt: skip
         for day in range(done):
             _attend(member, designated_year=fy, starts_at=_in_this_year(day + 1))
         people[name] = member
-    resident = MemberFactory(community=community, municipality_code=IGA)
-    services.identity_check_record(member=resident, level=IdentityLevel.EXTERNAL,
-                                   method="マイナンバーカード", by=admin)  # fmt: skip
-    for day in range(3):
-        _attend(resident, designated_year=fy, starts_at=_in_this_year(day + 1))
-    rules = selectors.rules_for(community)
+    RuleSet.objects.filter(community=community).update(**changes)
+    rules = selectors.rules_for(RuleSet.objects.get(community=community).community)
     members = Member.objects.filter(community=community)
-    qualifying = selectors.premium_candidates(members=members, rules=rules, fy=fy, short=False)
-    short = selectors.premium_candidates(members=members, rules=rules, fy=fy, short=True)
-    assert list(qualifying) == [people["three"]]
-    assert list(short) == [people["two"]]
+    qualifying = set(selectors.premium_candidates(members=members, rules=rules, fy=fy,
+                                                  short=False))  # fmt: skip
+    short = set(selectors.premium_candidates(members=members, rules=rules, fy=fy, short=True))
     for member in members:
-        status = selectors.member_premium_status(member=member)
-        assert status.qualifies == (member in qualifying)
-        assert status.one_activity_short == (member in short)
+        status = selectors.status_of(
+            selectors.with_facts(Member.objects.filter(pk=member.pk), fy=fy).get(),
+            rules=rules, fy=fy,
+        )  # fmt: skip
+        assert status.qualifies == (member in qualifying), member.given_name
+        assert status.one_activity_short == (member in short), member.given_name
+    if not changes:
+        assert qualifying == {people["three"]} and short == {people["two"]}

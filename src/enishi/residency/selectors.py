@@ -4,6 +4,7 @@ who qualify for Premium or are one designated activity short (one query per page
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -25,7 +26,7 @@ from enishi.ledger.selectors import ATTENDANCE
 from enishi.members.models import Member
 from enishi.privacy.models import Consent
 
-from .models import IdentityLevel, RuleSet
+from .models import IdentityCheck, IdentityLevel, RuleSet
 from .rules import Facts, PremiumStatus, evaluate
 
 
@@ -42,14 +43,13 @@ def rules_for(community: Community) -> RuleSet:
     return rules
 
 
-def _designated_done(fy: int) -> Coalesce:
-    """Live attendances this member had at sessions, held in fiscal year `fy`, of activities
-    designated for that year (a corrected attendance does not count)."""
+def _designated_attendances(fy: int) -> QuerySet[Engagement]:
+    """Live ledger attendances at sessions, held in fiscal year `fy`, of activities designated
+    for that year (a corrected attendance does not count)."""
     period = fiscal_year(fy)
     sessions = ActivitySession.objects.filter(activity__designations__fiscal_year=fy).values("pk")
-    done = (
+    return (
         Engagement.objects.filter(
-            member=OuterRef("pk"),
             source_type=ATTENDANCE,
             source_id__in=sessions,
             occurred_at__gte=period.start,
@@ -58,6 +58,13 @@ def _designated_done(fy: int) -> Coalesce:
         )
         .exclude(corrections__isnull=False)
         .order_by()
+    )
+
+
+def _designated_done(fy: int) -> Coalesce:
+    done = (
+        _designated_attendances(fy)
+        .filter(member=OuterRef("pk"))
         .values("member")
         .annotate(n=Count("pk"))
         .values("n")
@@ -110,23 +117,34 @@ def member_premium_status(*, member: Member, fy: int | None = None) -> PremiumSt
 
 def premium_candidates(*, members: QuerySet[Member], rules: RuleSet, fy: int, short: bool):
     """Active members who qualify for Premium (short=False) or lack exactly one designated
-    activity and nothing else (short=True). The rule set's conditions are written as SQL so a
-    page of them is one query."""
+    activity and nothing else (short=True). The rule set's conditions are written as SQL that
+    narrows first (members with enough designated attendances: one grouped subquery; a strong
+    enough identity check: a semi-join), so only the members listed get their facts
+    annotated — a page is one query however many members there are."""
     wanted = rules.required_activities - 1 if short else rules.required_activities
-    condition = Q(
-        identity_level__gte=rules.min_identity_level,
-        other_municipalities__lte=rules.max_municipalities - 1,
+    counted = _designated_attendances(fy).values("member").annotate(n=Count("pk"))
+    if wanted <= 0:
+        # Nobody needs an attendance: everyone without too many counts in.
+        too_many = counted.filter(n__gt=wanted).values("member") if short else None
+        chosen = members.exclude(pk__in=too_many) if too_many is not None else members
+    else:
+        enough = counted.filter(n=wanted) if short else counted.filter(n__gte=wanted)
+        chosen = members.filter(pk__in=enough.values("member"))
+    chosen = chosen.filter(status=Member.Status.ACTIVE)
+    if rules.min_identity_level > IdentityLevel.EMAIL:
+        checked = IdentityCheck.objects.filter(
+            member=OuterRef("pk"), level__gte=rules.min_identity_level
+        )
+        chosen = chosen.filter(Exists(checked))
+    chosen = chosen.filter(
+        Q(residency_declaration__isnull=True)
+        | Q(residency_declaration__other_municipalities__lte=rules.max_municipalities - 1)
     )
-    condition &= Q(designated_done=wanted) if short else Q(designated_done__gte=wanted)
     if rules.excludes_residents:
-        condition &= ~Q(municipality_code="") & ~Q(
+        chosen = chosen.exclude(municipality_code="").exclude(
             municipality_code=rules.community.municipality_code
         )
-    return (
-        with_facts(members.filter(status=Member.Status.ACTIVE), fy=fy)
-        .filter(condition)
-        .order_by("number", "pk")
-    )
+    return with_facts(chosen, fy=fy).order_by("number", "pk")
 
 
 def share_consent(member: Member) -> Consent | None:
