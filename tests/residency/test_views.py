@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from enishi.activities.models import Activity
 from enishi.privacy.models import AuditEvent, Consent
 from enishi.residency import selectors, services
 from enishi.residency.exports import FIELDS, SCHEMA_VERSION
 from enishi.residency.models import ActivityDesignation, IdentityCheck, IdentityLevel
-from tests.activities.factories import ActivityFactory
+from tests.activities.factories import ActivityFactory, SessionFactory
 from tests.factories import MemberFactory, staff_user
 from tests.insights.pdftext import pdf_pages_text
 
@@ -41,6 +42,18 @@ def test_a_new_member_sees_what_is_missing(client, community):
     assert "本人確認（職員による対面での確認 以上）が必要です。" in page
     assert "プレミアム登録の条件を満たしています" not in page
     assert "いまはベーシック登録です" in client.get("/me/").content.decode()
+
+
+def test_a_member_finds_this_years_designated_activities(client, community):
+    designated = ActivityFactory(community=community, title="指定の田植え")
+    ActivityFactory(community=community, title="指定なしの会")
+    for activity in Activity.objects.all():
+        SessionFactory(activity=activity)
+    services.activity_designate(activity=designated, fiscal_year=selectors.current_fiscal_year(),
+                                designated=True, by=None)  # fmt: skip
+    client.force_login(MemberFactory(community=community).user)
+    page = client.get("/me/residency/").content.decode()
+    assert "指定の田植え" in page and "指定なしの会" not in page
 
 
 def test_a_member_who_qualifies_is_told(client, community):

@@ -147,6 +147,14 @@ def premium_candidates(*, members: QuerySet[Member], rules: RuleSet, fy: int, sh
     return with_facts(chosen, fy=fy).order_by("number", "pk")
 
 
+def designated_open_activities(*, community: Community, fy: int, limit: int = 10):
+    """This year's designated activities that members can still find on /activities/."""
+    from enishi.activities.selectors import public_activities
+
+    activities = public_activities(community=community, filters={})
+    return activities.filter(designations__fiscal_year=fy)[:limit]
+
+
 def share_consent(member: Member) -> Consent | None:
     """The member's latest answer about sharing their registration with other systems."""
     return member.consents.filter(purpose=Consent.Purpose.REGISTRY_SHARE).first()

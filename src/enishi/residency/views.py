@@ -60,6 +60,9 @@ def my_status(request):
             "status": selectors.member_premium_status(member=member),
             "rules": selectors.rules_for(request.community),
             "form": form,
+            "designated": selectors.designated_open_activities(
+                community=request.community, fy=selectors.current_fiscal_year()
+            ),
         },
     )
 
