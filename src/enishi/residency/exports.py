@@ -14,7 +14,7 @@ from enishi.members.models import Member
 from enishi.privacy.models import Consent
 
 from . import selectors
-from .models import RuleSet
+from .models import IdentityLevel, RuleSet
 
 SCHEMA_VERSION = "1"
 CHUNK = 2000
@@ -64,8 +64,12 @@ def registration_members(*, members: QuerySet[Member], consented_only: bool) -> 
 
 def records(*, members: QuerySet[Member], rules: RuleSet) -> Iterator[dict]:
     fy = selectors.current_fiscal_year()
-    annotated = selectors.with_facts(members, fy=fy).select_related("user").order_by("number")
-    for m in annotated.iterator(chunk_size=CHUNK):
+    done, checked, declared = selectors.facts_by_member(community=rules.community, fy=fy)
+    for m in members.select_related("user").order_by("number").iterator(chunk_size=CHUNK):
+        # Exported members are active, so their e-mail address is verified.
+        m.designated_done = done.get(m.pk, 0)
+        m.identity_level = max(IdentityLevel.EMAIL, checked.get(m.pk, IdentityLevel.NONE))
+        m.other_municipalities = declared.get(m.pk, 0)
         status = selectors.status_of(m, rules=rules, fy=fy)
         yield {
             "schema_version": SCHEMA_VERSION,

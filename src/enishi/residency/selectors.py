@@ -26,7 +26,7 @@ from enishi.ledger.selectors import ATTENDANCE
 from enishi.members.models import Member
 from enishi.privacy.models import Consent
 
-from .models import IdentityCheck, IdentityLevel, RuleSet
+from .models import Declaration, IdentityCheck, IdentityLevel, RuleSet
 from .rules import Facts, PremiumStatus, evaluate
 
 
@@ -90,6 +90,30 @@ def with_facts(members: QuerySet[Member], *, fy: int) -> QuerySet[Member]:
         identity_level=Greatest(email, Coalesce(checked, Value(IdentityLevel.NONE.value))),
         other_municipalities=Coalesce(F("residency_declaration__other_municipalities"), 0),
     )
+
+
+def facts_by_member(*, community: Community, fy: int) -> tuple[dict, dict, dict]:
+    """The three row-backed facts of every member of a community, as dicts by member id (three
+    grouped queries): for exports, where a correlated subquery per member costs too much."""
+    done = dict(
+        _designated_attendances(fy)
+        .filter(community=community)
+        .values("member")
+        .annotate(n=Count("pk"))
+        .values_list("member", "n")
+    )
+    checked = dict(
+        IdentityCheck.objects.filter(member__community=community)
+        .values("member")
+        .annotate(level=Max("level"))
+        .values_list("member", "level")
+    )
+    declared = dict(
+        Declaration.objects.filter(member__community=community).values_list(
+            "member", "other_municipalities"
+        )
+    )
+    return done, checked, declared
 
 
 def status_of(member: Member, *, rules: RuleSet, fy: int) -> PremiumStatus:
