@@ -14,6 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from enishi.activities import checkin, services
 from enishi.activities.models import Activity
+from enishi.activities.services import calendar_feed_issue
+from enishi.api.scopes import Scope
+from enishi.api.services import token_issue
 from enishi.communities.models import Organizer, StaffRole
 from enishi.core.models import ImportRecord
 from enishi.donations.models import Contact, Donation, MatchReview
@@ -211,6 +214,39 @@ MATRIX = {
     "news:staff_edit": E("/staff/news/{report}/edit/", ADMIN),
     "news:staff_photo_add": E("/staff/news/{report}/photos/", ADMIN, "post"),
     "news:staff_photo_delete": E("/staff/news/{report}/photos/{photo}/delete/", ADMIN, "post"),
+    "residency:me": E("/me/residency/", MEMBER),
+    "residency:certificate": E("/me/registration.pdf", MEMBER),
+    "residency:staff_overview": E("/staff/residency/", ANY_ACTIVITY_STAFF),
+    "residency:staff_rules": E("/staff/residency/rules/", ADMIN),
+    "residency:staff_activities": E("/staff/residency/activities/", ADMIN),
+    "residency:staff_designate": E("/staff/residency/activities/{activity}/designate/", ADMIN,
+                                   "post", designated="1"),  # fmt: skip
+    "residency:staff_export": E("/staff/residency/export.jsonl", ANY_ACTIVITY_STAFF, "post"),
+    "residency:staff_identity": E("/staff/members/{member}/identity/", ADMIN),
+    "activities:feed": E("/activities/feed.ics", EVERYONE),
+    "activities:my_calendar": E("/me/calendar/", MEMBER),
+    "activities:my_calendar_revoke": E("/me/calendar/revoke/", MEMBER, "post"),
+    # The secret in the URL is the credential (calendar apps cannot sign in).
+    "activities:member_feed": E("/feeds/{calendar_key}.ics", EVERYONE),
+    "api_tokens:staff": E("/staff/api-tokens/", ANY_ACTIVITY_STAFF),
+    "api_tokens:staff_revoke": E("/staff/api-tokens/{api_token}/revoke/", ADMIN, "post"),
+    "api_tokens:me": E("/me/api-token/", MEMBER),
+    "api_tokens:me_revoke": E("/me/api-token/revoke/", MEMBER, "post"),
+    # The API takes bearer tokens only: a signed-in session opens nothing but the public reads
+    # (tests/api checks every scope with tokens).
+    "api:api-root": E("/api/v1/", set()),
+    "api:openapi-json": E("/api/v1/openapi.json", EVERYONE),
+    "api:list_activities": E("/api/v1/activities", EVERYONE),
+    "api:get_activity": E("/api/v1/activities/{activity}", EVERYONE),
+    "api:get_me": E("/api/v1/me", set()),
+    "api:list_my_ledger": E("/api/v1/me/ledger", set()),
+    "api:search_members": E("/api/v1/members", set()),
+    "api:get_member": E("/api/v1/members/{member}", set()),
+    "api:list_applications": E("/api/v1/applications", set()),
+    "api:get_application": E("/api/v1/applications/{application}", set()),
+    "api:transition_application": E("/api/v1/applications/{application}/transition", set(),
+                                    "post"),  # fmt: skip
+    "api:create_engagement": E("/api/v1/engagements", set(), "post"),
 }
 
 # Django's admin (superusers only) and allauth's own account pages are theirs to guard.
@@ -312,12 +348,15 @@ def world(community):
         "import_record": import_record.pk,
         "opt_out_token": signing.dumps(contact.pk, salt=OPT_OUT_SALT),
         "photo": report_photo(report).pk,
+        "calendar_key": calendar_feed_issue(member=member),
+        "api_token": token_issue(community=community, user=users["admin"], name="受付",
+                                 scopes=[Scope.MEMBERS_READ])[0].pk,  # fmt: skip
     }
     return users, ids
 
 
 def refused(response) -> bool:
-    if response.status_code in (403, 404):
+    if response.status_code in (401, 403, 404):
         return True
     if response.status_code == 302:
         return response["Location"].startswith(("/accounts/login/", "/staff/security/"))
@@ -340,7 +379,10 @@ def test_who_gets_through(client, world, name):
         response = getattr(client, entry.method)(path, data)
         outcomes[role] = not refused(response)
         if role == "anonymous" and role not in entry.allowed:
-            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+            if path.startswith("/api/"):
+                assert response.status_code in (401, 404)
+            else:
+                assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert {role for role, through in outcomes.items() if through} == entry.allowed
 
 

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "enishi.promotion",
     "enishi.news",
     "enishi.donations",
+    "enishi.residency",
+    "enishi.api",
 ]
 
 MIDDLEWARE = [
@@ -332,6 +334,11 @@ if ENISHI_MAP_TILE_URL:
 ENISHI_CARD_SCREEN_TOKEN_MAX_AGE = 15 * 60
 ENISHI_CARD_PRINT_TOKEN_MAX_AGE = 400 * 24 * 3600
 ENISHI_STAFF_PAGE_SIZE = 50
+# /api/v1/ rate limits (django-ninja throttles, kept in the cache): per address without a
+# token, per token with one.
+ENISHI_API_RATE_ANONYMOUS = os.environ.get("ENISHI_API_RATE_ANONYMOUS", "60/m")
+ENISHI_API_RATE_TOKEN = os.environ.get("ENISHI_API_RATE_TOKEN", "600/m")
+NINJA_NUM_PROXIES = ALLAUTH_TRUSTED_PROXY_COUNT
 # Sign-ups whose email address was never verified are erased after this many days
 # (`enishi erase_expired`, run daily).
 ENISHI_RETENTION_UNVERIFIED_DAYS = int(os.environ.get("ENISHI_RETENTION_UNVERIFIED_DAYS", "30"))

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from enishi.api.api import api
 from enishi.communities import views as community_views
 from enishi.core import views as core_views
 from enishi.insights import views as insight_views
@@ -26,6 +27,9 @@ urlpatterns = [
     path("", include("enishi.promotion.urls")),
     path("", include("enishi.news.urls")),
     path("", include("enishi.donations.urls")),
+    path("", include("enishi.residency.urls")),
+    path("", include("enishi.api.urls")),
+    path("api/v1/", api.urls),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/insights/", include("enishi.insights.urls")),
     path("staff/", include("enishi.communities.urls")),

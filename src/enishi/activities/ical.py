@@ -47,37 +47,87 @@ def _local(value) -> str:
     return timezone.localtime(value, ZoneInfo(TZID)).strftime("%Y%m%dT%H%M%S")
 
 
-def activity_ical(*, activity: Activity, url: str, host: str) -> str:
-    """The calendar text (CRLF line ends); `url` is the activity's page, `host` names UIDs."""
-    stamp = timezone.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def _calendar(*, name: str, events: list[str], title: str = "") -> str:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//enishi//{escape_text(name)}//JA",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ]
+    if title:
+        lines.append(f"X-WR-CALNAME:{escape_text(title)}")
+    lines += [*VTIMEZONE, *events, "END:VCALENDAR"]
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def _event(*, uid: str, stamp: str, session, activity: Activity, url: str) -> list[str]:
     location = ", ".join(
         part for part in (activity.place_label, activity.place_name, activity.address) if part
     )
     lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:-//enishi//{escape_text(activity.community.name)}//JA",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        *VTIMEZONE,
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;TZID={TZID}:{_local(session.starts_at)}",
     ]
+    if session.ends_at:
+        lines.append(f"DTEND;TZID={TZID}:{_local(session.ends_at)}")
+    return lines + [
+        f"SUMMARY:{escape_text(activity.title)}",
+        f"LOCATION:{escape_text(location)}",
+        f"DESCRIPTION:{escape_text(activity.body)}",
+        f"URL:{url}",
+        "END:VEVENT",
+    ]
+
+
+def _stamp() -> str:
+    return timezone.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _dated(session) -> bool:
+    return not session.anytime and session.starts_at is not None
+
+
+def activity_ical(*, activity: Activity, url: str, host: str) -> str:
+    """The calendar text (CRLF line ends); `url` is the activity's page, `host` names UIDs."""
+    stamp = _stamp()
+    events = []
     for session in activity.sessions.all():
-        if session.anytime or session.starts_at is None:
-            continue
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:activity-{activity.pk}-session-{session.pk}@{host}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;TZID={TZID}:{_local(session.starts_at)}",
-        ]
-        if session.ends_at:
-            lines.append(f"DTEND;TZID={TZID}:{_local(session.ends_at)}")
-        lines += [
-            f"SUMMARY:{escape_text(activity.title)}",
-            f"LOCATION:{escape_text(location)}",
-            f"DESCRIPTION:{escape_text(activity.body)}",
-            f"URL:{url}",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+        if _dated(session):
+            uid = f"activity-{activity.pk}-session-{session.pk}@{host}"
+            events += _event(uid=uid, stamp=stamp, session=session, activity=activity, url=url)
+    return _calendar(name=activity.community.name, events=events)
+
+
+def activities_ical(*, community, sessions, url_for, host: str, title: str) -> str:
+    """Many sessions in one calendar (the public feed of upcoming activities); `url_for` gives
+    an activity's page. Sessions need their activity selected."""
+    stamp = _stamp()
+    events = []
+    for session in sessions:
+        if _dated(session):
+            activity = session.activity
+            uid = f"activity-{activity.pk}-session-{session.pk}@{host}"
+            events += _event(
+                uid=uid, stamp=stamp, session=session, activity=activity, url=url_for(activity)
+            )
+    return _calendar(name=community.name, events=events, title=title)
+
+
+def applications_ical(*, community, applications, url_for, host: str, title: str) -> str:
+    """A member's accepted applications as a calendar (their private feed)."""
+    stamp = _stamp()
+    events = []
+    for application in applications:
+        session = application.session
+        if _dated(session):
+            events += _event(
+                uid=f"application-{application.pk}@{host}",
+                stamp=stamp,
+                session=session,
+                activity=session.activity,
+                url=url_for(session.activity),
+            )
+    return _calendar(name=community.name, events=events, title=title)

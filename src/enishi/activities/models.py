@@ -320,3 +320,12 @@ class LotteryDraw(models.Model):
 
     class Meta:
         ordering = ["session", "-drawn_at", "-pk"]
+
+
+class CalendarFeed(models.Model):
+    """A member's private calendar feed of their accepted applications. The URL's secret is
+    kept only as a hash; a new one (or revoking) makes the old URL stop working."""
+
+    member = models.OneToOneField(Member, on_delete=models.CASCADE, related_name="calendar_feed")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)

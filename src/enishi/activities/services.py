@@ -6,6 +6,7 @@ session row first (as Decidim's join_meeting does) and counts the taken places a
 so two people can never take the last place at once.
 """
 
+import hashlib
 import random
 import secrets
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from .models import (
     Application,
     ApplicationEvent,
     ApplicationQuestion,
+    CalendarFeed,
     LotteryDraw,
 )
 
@@ -678,3 +680,22 @@ def activity_duplicate(*, activity: Activity, by=None) -> Activity:
         for q in source.questions.all()
     )  # fmt: skip
     return copy
+
+
+def calendar_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_issue(*, member: Member) -> str:
+    """A new secret URL key for the member's calendar feed (the old one stops working)."""
+    key = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(
+        member=member, defaults={"key_hash": calendar_key_hash(key), "created_at": timezone.now()}
+    )
+    return key
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, member: Member) -> None:
+    CalendarFeed.objects.filter(member=member).delete()

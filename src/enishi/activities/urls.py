@@ -1,14 +1,18 @@
 from django.urls import path
 
-from . import checkin_views, views
+from . import checkin_views, feed_views, views
 
 app_name = "activities"
 urlpatterns = [
     path("activities/", views.activity_list, name="list"),
+    path("activities/feed.ics", feed_views.public_feed, name="feed"),
     path("activities/<int:pk>/", views.activity_detail, name="detail"),
     path("activities/<int:pk>/apply/", views.activity_apply, name="apply"),
     path("activities/<int:pk>.ics", views.activity_ics, name="ics"),
     path("me/applications/", views.my_applications, name="my_applications"),
+    path("me/calendar/", feed_views.my_calendar, name="my_calendar"),
+    path("me/calendar/revoke/", feed_views.my_calendar_revoke, name="my_calendar_revoke"),
+    path("feeds/<str:key>.ics", feed_views.member_feed, name="member_feed"),
     path("me/applications/<int:pk>/cancel/", views.my_application_cancel, name="cancel"),
     path("staff/activities/", views.staff_activity_list, name="staff_list"),
     path("staff/activities/new/", views.staff_activity_create, name="staff_create"),

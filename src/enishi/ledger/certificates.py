@@ -9,12 +9,11 @@ from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from enishi.core.pdf import pdf_fonts
+from enishi.core.pdf import certificate_frame, pdf_fonts
 from enishi.members.models import Member
 
 from .selectors import Standing
 
-BLUE = HexColor("#0017c1")
 INK = HexColor("#1a1a1a")
 
 
@@ -25,11 +24,7 @@ def rank_certificate_pdf(*, member: Member, standing: Standing) -> bytes:
     pdf = canvas.Canvas(buffer, pagesize=(width, height))
     pdf.setTitle(_("認定証"))
     pdf.setAuthor(member.community.municipality_name)
-    pdf.setStrokeColor(BLUE)
-    pdf.setLineWidth(3)
-    pdf.rect(8 * mm, 8 * mm, width - 16 * mm, height - 16 * mm)
-    pdf.setLineWidth(0.8)
-    pdf.rect(11 * mm, 11 * mm, width - 22 * mm, height - 22 * mm)
+    certificate_frame(pdf, width, height)
 
     pdf.setFillColor(INK)
     pdf.setFont(bold, 30)

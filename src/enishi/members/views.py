@@ -41,6 +41,7 @@ from enishi.privacy.selectors import (
 from enishi.privacy.services import audit_request
 from enishi.promotion.forms import AmbassadorForm
 from enishi.promotion.selectors import invitation, is_public_ambassador, member_referral_count
+from enishi.residency.selectors import member_premium_status
 from enishi.shops import selectors as shop_selectors
 
 from . import exports, services
@@ -154,6 +155,7 @@ def me(request):
         {
             "member": member,
             "standing": standing,
+            "premium": member_premium_status(member=member),
             "history": member_history(member=member, limit=20),
             "newsletter": newsletter_opted_in(member=member),
             **shop_selectors.member_shop_context(member=member, rank=standing.rank),
@@ -402,6 +404,7 @@ def staff_member_detail(request, pk: int):
         {
             "member": member,
             "standing": member_standing(member=member),
+            "premium": member_premium_status(member=member),
             "newsletter": newsletter_opted_in(member=member),
             "consents": member.consents.all(),
         },

@@ -23,6 +23,7 @@ class Consent(models.Model):
         TERMS = "terms", _("利用規約")
         PRIVACY_POLICY = "privacy_policy", _("プライバシーポリシー")
         NEWSLETTER_EMAIL = "newsletter_email", _("メールマガジン（メール）")
+        REGISTRY_SHARE = "registry_share", _("ふるさと住民登録の情報の提供")
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=30, choices=Purpose.choices)
@@ -94,6 +95,11 @@ class AuditEvent(models.Model):
         MATCH_REVIEW_LIST = "match_review_list", _("寄附者の照合待ちの閲覧")
         CONTACT_LIST = "contact_list", _("連絡先の一覧の閲覧")
         CONTACT_VIEW = "contact_view", _("連絡先の詳細の閲覧")
+        IDENTITY_CHECK = "identity_check", _("本人確認の記録")
+        PREMIUM_LIST = "premium_list", _("プレミアム登録の対象者の一覧の閲覧")
+        REGISTRATION_EXPORT = "registration_export", _("ふるさと住民登録の書き出し")
+        API_TOKEN = "api_token", _("APIトークンの発行・失効")
+        API_READ = "api_read", _("APIによる会員情報の読み出し")
 
     sequence = models.PositiveBigIntegerField(unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")

@@ -52,6 +52,9 @@ PERSONAL_DATA_LABELS = {
     "mail": _("お送りしたメール"),
     "sns_posts": _("送ったSNSの投稿"),
     "donations": _("ふるさと納税の寄附"),
+    "other_premium_municipalities": _("ほかにプレミアム登録している自治体の数（申告）"),
+    "identity_checks": _("本人確認の記録"),
+    "api_tokens": _("APIトークン"),
 }
 
 
@@ -160,6 +163,21 @@ def member_personal_data(*, member: Member) -> dict:
             {"donated_on": d.donated_on.isoformat(), "amount": d.amount, "portal": d.portal,
              "receipt_number": d.receipt_number, "gift": d.gift}
             for d in member.donations.order_by("donated_on", "pk")
+        ],  # fmt: skip
+        "other_premium_municipalities": (
+            declaration.other_municipalities
+            if (declaration := getattr(member, "residency_declaration", None))
+            else None
+        ),
+        "identity_checks": [
+            {"checked_at": _local(c.checked_at), "level": c.get_level_display(),
+             "method": c.method}
+            for c in member.identity_checks.order_by("checked_at", "pk")
+        ],  # fmt: skip
+        "api_tokens": [
+            {"name": t.name, "prefix": t.prefix, "issued_at": _local(t.created_at),
+             "revoked_at": _local(t.revoked_at)}
+            for t in member.api_tokens.order_by("pk")
         ],  # fmt: skip
     }
 
