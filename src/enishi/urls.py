@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("enishi.mailings.urls")),
     path("", include("enishi.promotion.urls")),
     path("", include("enishi.news.urls")),
+    path("", include("enishi.matching.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/insights/", include("enishi.insights.urls")),
     path("staff/", include("enishi.communities.urls")),

@@ -57,3 +57,12 @@ def has_emoji(value: str) -> bool:
         ):
             return True
     return False
+
+
+def search_normalize(value: str) -> str:
+    """Text as the matching engine compares it: NFKC folds 全角 letters and digits and
+    半角 kana to one width (ＤＴＰ → DTP, ﾃﾞｻﾞｲﾝ → デザイン), letters are lower-cased, emoji
+    dropped and runs of spaces made one."""
+    value = unicodedata.normalize("NFKC", value).casefold()
+    value = "".join(" " if has_emoji(char) else char for char in value)
+    return re.sub(r"\s+", " ", value).strip()

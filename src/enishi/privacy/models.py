@@ -89,6 +89,8 @@ class AuditEvent(models.Model):
         MAILING_RECIPIENTS = "mailing_recipients", _("メール配信の宛先一覧の表示")
         REFERRAL_LIST = "referral_list", _("紹介の一覧の閲覧")
         POST_LIST = "post_list", _("SNS投稿の一覧の閲覧")
+        SCOUT_SEARCH = "scout_search", _("スキルで探す（会員の検索）")
+        INTEREST_LIST = "interest_list", _("「興味あり」の会員一覧の閲覧")
 
     sequence = models.PositiveBigIntegerField(unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")
