@@ -29,6 +29,7 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	ENISHI_DEBUG=1 $(BIN)/enishi migrate --no-input -v 0
 	ENISHI_DEBUG=1 $(BIN)/enishi seed_demo --members $(DEMO_MEMBERS)
+	ENISHI_DEBUG=1 $(BIN)/enishi index_profiles
 	ENISHI_DEBUG=1 ENISHI_STAFF_MFA_REQUIRED=0 scripts/serve.sh $(PORT)
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when one is reachable.
@@ -56,7 +57,7 @@ bench-mailings: install-dev
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml scripts/build-requirements.in --python-version 3.12 --generate-hashes --quiet -o requirements.lock
-	$(BIN)/uv pip compile pyproject.toml scripts/build-requirements.in --extra dev --python-version 3.12 --generate-hashes --quiet -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml scripts/build-requirements.in --extra dev --extra semantic --python-version 3.12 --generate-hashes --quiet -o requirements-dev.lock
 
 ## make messages: refresh the English catalogue after changing UI text.
 messages: install-dev

@@ -38,7 +38,7 @@ TERM_RE = re.compile(
 STOP_TERMS = {"経験", "募集", "可能", "希望", "人材", "方法", "対応", "必要", "得意", "以上",
               "the", "and", "for", "who", "can", "with", "person", "people"}  # fmt: skip
 SUB_TERM_WEIGHT = 0.6
-TAG_WEIGHT = {Tag.Kind.SKILL: 2.0, Tag.Kind.TOPIC: 1.0}
+TAG_WEIGHT = {Tag.Kind.SKILL: 1.0, Tag.Kind.TOPIC: 0.5}
 # Semantic scores: cosines of multilingual-e5-small between a query and profiles fall between
 # about 0.75 (unrelated) and 0.92; below FLOOR a member is not a candidate at all. Chosen on
 # the evaluation set in bench/ (see bench/README.md).
@@ -85,8 +85,12 @@ def parse_need(raw: str) -> Need:
         if match.lastgroup == "latin" and len(word) < 2:
             continue
         pieces = [(word, 1.0)]
+        # Compounds are written without breaks: their pieces count too, with less weight
+        # (農業法人 → 農業, 業法, 法人; サイクリングツアー → サイク, …, ツアー).
         if match.lastgroup == "kanji" and len(word) >= 3:
             pieces += [(word[i : i + 2], SUB_TERM_WEIGHT) for i in range(len(word) - 1)]
+        elif match.lastgroup == "kana" and len(word) >= 6:
+            pieces += [(word[i : i + 3], SUB_TERM_WEIGHT) for i in range(len(word) - 2)]
         for piece, weight in pieces:
             if piece in seen or piece in STOP_TERMS:
                 continue
@@ -155,19 +159,21 @@ class ScoutResult:
 def _exact(*, community: Community, need: Need) -> dict[int, Match]:
     matches: dict[int, Match] = {}
     total = MemberProfile.objects.filter(community=community).count() or 1
-    best: dict[tuple[int, int], float] = {}  # (member, term group) → best piece score
+    # (member, term group) → (score, piece) of the best piece of the need's word they match.
+    best: dict[tuple[int, int], tuple[float, str]] = {}
     for term in need.terms:
         ids = members_containing(community=community, term=term.text)
         if not ids:
             continue
         score = term.weight * math.log(1 + total / len(ids))
         for member_id in ids:
-            match = matches.setdefault(member_id, Match(member_id))
-            match.terms.add(term.text)
             key = (member_id, term.group)
-            best[key] = max(best.get(key, 0.0), score)
-    for (member_id, _group), score in best.items():
-        matches[member_id].exact += score
+            if key not in best or best[key][0] < score:
+                best[key] = (score, term.text)
+    for (member_id, _group), (score, text) in best.items():
+        match = matches.setdefault(member_id, Match(member_id))
+        match.exact += score
+        match.terms.add(text)
     tags = matched_tags(community=community, need=need)
     if tags:
         for kind in TAG_WEIGHT:
