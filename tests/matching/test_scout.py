@@ -133,9 +133,11 @@ def test_inviting_chosen_members_sends_a_personal_mail_once(
     assert f'name="members" value="{quiet.pk}"' not in response.content.decode()
     assert f'name="members" value="{keen.pk}"' in response.content.decode()
 
-    form = {"need": "観光パンフレット", "action": "invite", "activity": activity.pk,
-            "topic": events_topic.pk, "members": [keen.pk, left.pk],
-            "subject": "{nickname}さんへ", "body": "{activity_title}\n\n{activity_url}"}  # fmt: skip
+    form = {
+        "need": "観光パンフレット", "action": "invite", "activity": activity.pk,
+        "topic": events_topic.pk, "members": [keen.pk, left.pk],
+        "subject": "{nickname}さんへ", "body": "{activity_title}\n\n{activity_url}",
+    }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(URL, form)
     assert response.status_code == 302
