@@ -86,7 +86,8 @@ def test_semantic_closeness_is_a_reason(community, needs_semantic):
     me = skilled("保育士として10年働きました。子どもと遊ぶのが得意です。")
     child = indexed(SessionFactory(activity__title="子育て広場の見守り",
                                    activity__body="小さな子どもと遊ぶボランティア").activity)
-    indexed(SessionFactory(activity__title="古文書の解読", activity__body="江戸時代の文書").activity)
+    old = SessionFactory(activity__title="古文書の解読", activity__body="江戸時代の文書")
+    indexed(old.activity)
     found = recommendations(member=me, count=2)
     assert found[0].activity == child and found[0].reason == "あなたの経験に近い内容です"
 
