@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_MEMBERS ?= 600
 
-.PHONY: demo test install install-dev lint bench bench-audit bench-mailings lock messages
+.PHONY: demo test install install-dev lint bench bench-audit bench-mailings bench-matching lock messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "enishi needs Python 3.12 or newer")'
@@ -52,6 +52,14 @@ bench-audit: install-dev
 ## 100,000 mails, deliver 10,000 to a local SMTP sink (bench/mailings.py).
 bench-mailings: install-dev
 	$(BIN)/python bench/mailings.py
+
+## make bench-matching: recall@10 / nDCG@10 of exact vs exact + semantic on the evaluation set,
+## embedding time, and scouting latency at 100,000 members on SQLite and PostgreSQL.
+bench-matching: install-dev
+	$(BIN)/python bench/matching.py --eval
+	$(BIN)/python bench/matching.py --embed 1000
+	$(BIN)/python bench/matching.py --latency --members 100000 --db sqlite
+	$(BIN)/python bench/matching.py --latency --members 100000 --db postgres
 
 ## make lock: re-pin the dependencies (needs network access to PyPI).
 lock: | $(BIN)/python

@@ -149,3 +149,21 @@ def test_admins_invite_interested_members(client, community, events_topic,
         response = client.post(f"/staff/activities/{activity.pk}/interested/", form)
     assert response.status_code == 302
     assert keen.invitations.get().activity == activity
+
+
+def test_the_interested_list_query_count_does_not_grow(client, community,
+                                                       django_assert_max_num_queries):  # fmt: skip
+    activity = SessionFactory().activity
+    client.force_login(staff_user(community))
+
+    def count():
+        with django_assert_max_num_queries(40) as captured:
+            assert client.get(f"/staff/activities/{activity.pk}/interested/").status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        Interest.objects.create(member=skilled("", skills=["デザイン"]), activity=activity)
+    small = count()
+    for _ in range(20):
+        Interest.objects.create(member=skilled("", skills=["デザイン"]), activity=activity)
+    assert count() == small
