@@ -167,3 +167,14 @@ def test_the_interested_list_query_count_does_not_grow(client, community,
     for _ in range(20):
         Interest.objects.create(member=skilled("", skills=["デザイン"]), activity=activity)
     assert count() == small
+
+
+def test_the_members_own_data_download_includes_interests(client, community):
+    me = MemberFactory()
+    activity = SessionFactory(activity__title="棚田の草刈り").activity
+    Interest.objects.create(member=me, activity=activity)
+    client.force_login(me.user)
+    data = client.get("/me/data.json").json()
+    assert [i["activity"] for i in data["interests"]] == ["棚田の草刈り"]
+    assert data["invitations"] == []
+    assert "「興味あり」を付けた活動" in client.get("/me/data.csv").content.decode("utf-8-sig")

@@ -47,6 +47,9 @@ SEMANTIC_FLOOR = 0.78
 SEMANTIC_CEIL = 0.86
 SEMANTIC_WEIGHT = 1.5
 SEMANTIC_CANDIDATES = 300
+# Filters are applied to at most this many of the best candidates (a page shows 30), so a
+# search costs a bounded number of queries whatever the membership.
+MAX_CANDIDATES = 5000
 
 
 @dataclass
@@ -230,6 +233,8 @@ def scout(
 ) -> ScoutResult:
     """The best `limit` members of `members` (already filtered and scoped) for the need."""
     ordered, used = rank(community=community, need=need, use_semantic=use_semantic)
+    candidates = len(ordered)
+    ordered = ordered[:MAX_CANDIDATES]
     kept: list[Match] = []
     chunk = 1000
     for start in range(0, len(ordered), chunk):
@@ -249,7 +254,7 @@ def scout(
         matches=kept,
         members=[by_id[m.member_id] for m in kept],
         semantic=used,
-        candidates=len(ordered),
+        candidates=candidates,
     )
 
 

@@ -15,6 +15,7 @@ from enishi.communities.permissions import (
     visible_activities,
     visible_members,
 )
+from enishi.core.text import search_normalize
 from enishi.mailings.selectors import condition_q, reachable_members
 from enishi.members.models import Member
 from enishi.members.selectors import member_for_user
@@ -39,7 +40,7 @@ def _filtered(request, form: ScoutForm):
 def _rows(result: engine.ScoutResult, reachable: set[int]) -> list[dict]:
     rows = []
     for match, member in zip(result.matches, result.members, strict=True):
-        terms = match.terms | {t.lower() for t in match.tags}
+        terms = match.terms | {search_normalize(t) for t in match.tags}
         rows.append(
             {
                 "member": member,

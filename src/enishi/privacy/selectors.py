@@ -51,6 +51,8 @@ PERSONAL_DATA_LABELS = {
     "visits": _("スポットへの来訪"),
     "mail": _("お送りしたメール"),
     "sns_posts": _("送ったSNSの投稿"),
+    "interests": _("「興味あり」を付けた活動"),
+    "invitations": _("職員からの活動への招待"),
 }
 
 
@@ -154,6 +156,14 @@ def member_personal_data(*, member: Member) -> dict:
                 "status": p.get_status_display(),
             }
             for p in member.posts.order_by("pk")
+        ],
+        "interests": [
+            {"activity": i.activity.title, "marked_at": _local(i.created_at)}
+            for i in member.interests.select_related("activity").order_by("pk")
+        ],
+        "invitations": [
+            {"activity": i.activity.title, "invited_at": _local(i.created_at)}
+            for i in member.invitations.select_related("activity").order_by("pk")
         ],
     }
 
