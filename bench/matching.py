@@ -31,6 +31,10 @@ DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/enishi_matching_bench"
 import matching_eval  # noqa: E402
 
 
+def log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
+
 def scratch(db: str, pg_url: str) -> None:
     """Point Django at a fresh database and migrate it."""
     var = RESULTS / f"var-matching-{db}"
@@ -179,6 +183,7 @@ def run_latency(args) -> dict:
         batch_size=10000,
     )  # fmt: skip
     seeded = time.monotonic() - started
+    log(f"seeded {args.members} members in {seeded:.0f} s")
     # One document and vector per distinct profile text; members sharing a text share them.
     vectors: dict[str, bytes] = {}
     embed_seconds = None
@@ -191,6 +196,7 @@ def run_latency(args) -> dict:
             for text, vector in zip(part, semantic.embed_passages(docs), strict=True):
                 vectors[text] = vector
         embed_seconds = time.monotonic() - t0
+        log(f"embedded {len(distinct)} distinct profiles in {embed_seconds:.0f} s")
     now = timezone.now()
     batch = []
     for member in Member.objects.filter(community=community).prefetch_related("skills",
@@ -208,6 +214,7 @@ def run_latency(args) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     indexed = time.monotonic() - started - seeded
+    log(f"indexed in {indexed:.0f} s")
     members = Member.objects.filter(community=community, status=Member.Status.ACTIVE)
     needs = [need for need, _g in matching_eval.needs()]
     result = {"db": args.db, "members": args.members, "distinct profiles": args.pool,
@@ -228,6 +235,7 @@ def run_latency(args) -> dict:
                          use_semantic=use)  # fmt: skip
             times.append((time.perf_counter() - t0) * 1000)
         times.sort()
+        log(f"{label}: median {statistics.median(times):.0f} ms")
         result[label] = {
             "median ms": round(statistics.median(times), 1),
             "p95 ms": round(times[math.ceil(0.95 * len(times)) - 1], 1),
