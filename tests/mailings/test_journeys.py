@@ -30,6 +30,15 @@ def frozen(at):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _only_the_journeys_under_test(community):
+    """The weekly recommendations and the interest reminders have their own tests
+    (tests/matching/test_journeys.py); here they would add mails to every run."""
+    Journey.objects.filter(
+        kind__in=[Journey.Kind.RECOMMENDED, Journey.Kind.INTEREST_CLOSING]
+    ).update(is_active=False)
+
+
 @pytest.fixture
 def run(committed):
     def run_at(at):

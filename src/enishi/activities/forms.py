@@ -65,6 +65,19 @@ class ActivityFilterForm(forms.Form):
         return start, end
 
 
+class JobFilterForm(forms.Form):
+    """The filters of the お手伝い board; every one is optional."""
+
+    hide_optional_marks = True
+
+    okaeshi = forms.ChoiceField(
+        label=_("オカエシ"), required=False, choices=[("", _("すべて")), *Activity.Okaeshi.choices]
+    )
+    month = forms.ChoiceField(label=_("日程の月"), required=False, choices=_month_choices)
+    has_places = forms.BooleanField(label=_("まだ人手が足りないものだけ"), required=False)
+    clean_month = ActivityFilterForm.clean_month
+
+
 class SessionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, session):
         left = session.places_left
@@ -130,7 +143,7 @@ class ActivityForm(forms.ModelForm):
         fields = [
             "title", "organizer", "use", "body", "topics", "wanted_skills", "place_kind",
             "city", "place_name", "address", "fee", "selection", "opens_at", "closes_at",
-            "points_for_attendance",
+            "points_for_attendance", "is_small_job", "requester", "okaeshi", "okaeshi_note",
         ]  # fmt: skip
         widgets = {
             "body": forms.Textarea(attrs={"rows": 12}),
@@ -157,6 +170,7 @@ class ActivityForm(forms.ModelForm):
         )
         self.fields["city"].choices = [("", _("選択してください")), *Activity.City.choices]
         self.fields["use"].choices = [("", _("選択してください")), *Use.choices]
+        self.fields["okaeshi"].choices = [("", _("選択してください")), *Activity.Okaeshi.choices]
         for field, kind in (("topics", Tag.Kind.TOPIC), ("wanted_skills", Tag.Kind.SKILL)):
             offered = active_tags(community=community, kind=kind).values("pk")
             chosen = (
@@ -179,6 +193,15 @@ class ActivityForm(forms.ModelForm):
             self.add_error("address", _("伊賀市内で行う活動は住所を入力してください。"))
         if kind != Activity.PlaceKind.CITY:
             cleaned["city"] = ""
+        if cleaned.get("is_small_job"):
+            if not cleaned.get("okaeshi"):
+                self.add_error(
+                    "okaeshi", _("お手伝いにはオカエシを選んでください（なしも選べます）。")
+                )
+            if cleaned.get("use") and cleaned["use"] != Use.LOCAL_ACTIVITY:
+                self.add_error(
+                    "use", _("お手伝いの関わり方は「地域活動への参加」を選んでください。")
+                )
         return cleaned
 
 

@@ -38,6 +38,15 @@ class Activity(models.Model):
         CLOSED = "closed", _("受付終了")
         ARCHIVED = "archived", _("アーカイブ")
 
+    class Okaeshi(models.TextChoices):
+        """What a small job's helpers get as thanks (ヒダスケ's オカエシ)."""
+
+        PRODUCE = "produce", _("農産物・特産品")
+        MEAL = "meal", _("食事")
+        VOUCHER = "voucher", _("地域のお店で使える券")
+        OTHER = "other", _("その他")
+        NONE = "none", _("なし")
+
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="activities")
     organizer = models.ForeignKey(
         Organizer, on_delete=models.PROTECT, related_name="activities", verbose_name=_("主催")
@@ -80,6 +89,18 @@ class Activity(models.Model):
     status = models.CharField(
         _("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    # お手伝い (a small job for residents, farms and shops): listed on /jobs/ as well.
+    is_small_job = models.BooleanField(
+        _("お手伝い（小さな仕事）として募集する"), default=False,
+        help_text=_("稲刈りの手伝い、祭りの設営など。お手伝いの一覧（/jobs/）にも載ります。"),
+    )  # fmt: skip
+    requester = models.CharField(
+        _("依頼者"), max_length=100, blank=True, help_text=_("例：山田農園、〇〇商店、△△地区の住民")
+    )
+    okaeshi = models.CharField(_("オカエシ"), max_length=10, choices=Okaeshi.choices, blank=True)
+    okaeshi_note = models.CharField(
+        _("オカエシの内容"), max_length=100, blank=True, help_text=_("例：新米2kg、昼食付き")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -94,6 +115,11 @@ class Activity(models.Model):
                 condition=Q(closes_at__gt=models.F("opens_at")),
                 name="activity_window_forward",
                 violation_error_message=_("受付締切は受付開始より後にしてください。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_small_job=False) | ~Q(okaeshi=""),
+                name="activity_small_job_okaeshi",
+                violation_error_message=_("お手伝いにはオカエシを選んでください（なしも選べます）。"),
             ),
         ]
         indexes = [models.Index(fields=["community", "status", "-created_at"])]

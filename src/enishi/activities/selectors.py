@@ -56,6 +56,10 @@ def public_activities(*, community: Community, filters: dict) -> QuerySet[Activi
     now = timezone.now()
     upcoming = ActivitySession.objects.filter(_upcoming(now), activity=OuterRef("pk"))
     qs = Activity.objects.filter(Exists(upcoming), community=community, status__in=PUBLIC_STATUSES)
+    if filters.get("small_jobs"):
+        qs = qs.filter(is_small_job=True)
+    if okaeshi := filters.get("okaeshi"):
+        qs = qs.filter(okaeshi=okaeshi)
     if use := filters.get("use"):
         qs = qs.filter(use=use)
     if topic := filters.get("topic"):

@@ -6,6 +6,7 @@ app_name = "activities"
 urlpatterns = [
     path("activities/", views.activity_list, name="list"),
     path("activities/feed.ics", feed_views.public_feed, name="feed"),
+    path("jobs/", views.job_board, name="jobs"),
     path("activities/<int:pk>/", views.activity_detail, name="detail"),
     path("activities/<int:pk>/apply/", views.activity_apply, name="apply"),
     path("activities/<int:pk>.ics", views.activity_ics, name="ics"),

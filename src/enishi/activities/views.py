@@ -19,6 +19,7 @@ from enishi.communities.permissions import (
     visible_organizers,
 )
 from enishi.core.markdown import render_markdown
+from enishi.matching.selectors import member_interests
 from enishi.members.models import Member
 from enishi.members.selectors import member_for_user
 from enishi.members.views import not_member_page
@@ -31,6 +32,7 @@ from .forms import (
     ActivityForm,
     ApplicationForm,
     DecisionForm,
+    JobFilterForm,
     QuestionFormSet,
     SessionFormSet,
 )
@@ -56,6 +58,23 @@ def activity_list(request):
     return render(
         request,
         "activities/list.html",
+        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
+    )
+
+
+def job_board(request):
+    """お手伝い (the ヒダスケ model): small jobs of residents, farms and shops, with the オカエシ
+    each offers. They are activities, so signing up, check-in and the ledger work as for any."""
+    form = JobFilterForm(request.GET or None)
+    form.is_valid()
+    filters = {**getattr(form, "cleaned_data", {}), "small_jobs": True}
+    activities = selectors.public_activities(community=request.community, filters=filters)
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "activities/jobs.html",
         {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
     )
 
@@ -106,6 +125,7 @@ def _detail_page(request, activity: Activity, form: ApplicationForm | None = Non
             "my_applications": [(s, mine[s.pk]) for s in activity.sessions.all() if s.pk in mine],
             "form": form,
             "is_open": activity.is_open_for_applications(),
+            "interested": member_interests(member=member, activity=activity),
         },
         status=status,
     )

@@ -114,3 +114,10 @@ def address_key(value: str) -> str:
     value = re.sub(f"[{HYPHENS}]", "-", value)
     value = re.sub(r"-+", "-", value).strip("-")
     return value
+def search_normalize(value: str) -> str:
+    """Text as the matching engine compares it: NFKC folds 全角 letters and digits and
+    半角 kana to one width (ＤＴＰ → DTP, ﾃﾞｻﾞｲﾝ → デザイン), letters are lower-cased, emoji
+    dropped and runs of spaces made one."""
+    value = unicodedata.normalize("NFKC", value).casefold()
+    value = "".join(" " if has_emoji(char) else char for char in value)
+    return re.sub(r"\s+", " ", value).strip()

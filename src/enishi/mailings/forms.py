@@ -207,7 +207,8 @@ class JourneyForm(forms.ModelForm):
         data = super().clean()
         for name in ("subject", "body"):
             if data.get(name):
-                for error in merge_errors(data[name], has_activity=False, journey=True):
+                has_activity = self.instance.kind == Journey.Kind.INTEREST_CLOSING
+                for error in merge_errors(data[name], has_activity=has_activity, journey=True):
                     self.add_error(name, error)
         return data
 

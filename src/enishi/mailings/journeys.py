@@ -2,8 +2,9 @@
 `enishi run_journeys` (cron, daily); each run of a journey becomes a `Mailing` delivered by
 the same worker and rules as newsletters (so opt-outs, bounces and retries apply alike).
 
-"Interest window closing" is not here: enishi has no record of a member showing interest in
-an activity (no bookmarks or follows) to remind them about.
+Recommendations come from `matching.selectors.recommendations` (the same as 「あなたへのおすすめ」
+on /me/). "Interest window closing" reminds members who marked 「興味あり」 on an activity whose
+window closes within the journey's days and who have not applied: one mailing per activity.
 """
 
 from datetime import date, datetime, timedelta
@@ -12,9 +13,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from enishi.activities.models import Activity
+from enishi.activities.models import Activity, Application
 from enishi.ledger.models import Engagement, Kind, PointsRule
 from enishi.ledger.selectors import standings
+from enishi.matching.models import Interest
+from enishi.matching.selectors import open_activities, recommendations
 from enishi.members.models import Member
 
 from .models import Journey, JourneySend, Mailing
@@ -24,45 +27,16 @@ from .services import mailing_queue
 EPOCH = date(2020, 1, 1)
 # The welcome mails still go if cron missed a day or two.
 CATCH_UP = timedelta(days=3)
-# Which prefectures are near which meeting city, for recommendations.
-NEAR_CITY = {
-    Activity.City.TOKYO: {"08", "09", "10", "11", "12", "13", "14", "19"},
-    Activity.City.OSAKA: {"25", "26", "27", "28", "29", "30"},
-    Activity.City.NAGOYA: {"21", "22", "23", "24"},
-}
-
-
-def open_activities(*, community, now: datetime | None = None) -> list[Activity]:
-    now = now or timezone.now()
-    return list(
-        Activity.objects.filter(
-            community=community,
-            status=Activity.Status.PUBLISHED,
-            opens_at__lte=now,
-            closes_at__gt=now,
-        )
-        .prefetch_related("topics")
-        .order_by("closes_at", "pk")[:200]
-    )
 
 
 def recommended_activities(*, member: Member, activities=None, count: int = 3) -> list[Activity]:
-    """Three open activities for the member: those of the uses they chose and the topics they
-    care about first, then those they can reach (online, their region's meeting city, Iga)."""
-    if activities is None:
-        activities = open_activities(community=member.community)
-    uses = {u.use for u in member.uses.all()}
-    topics = {t.pk for t in member.topics.all()}
-
-    def score(activity: Activity) -> tuple:
-        interest = (activity.use in uses) * 2 + bool(topics & {t.pk for t in activity.topics.all()})
-        near = (
-            activity.place_kind in (Activity.PlaceKind.ONLINE, Activity.PlaceKind.IGA)
-            or member.prefecture_code in NEAR_CITY.get(activity.city, ())
-        )
-        return (-interest, -near)
-
-    return sorted(activities, key=score)[:count]
+    """Three open activities for the member, each carrying its one-line reason
+    (`recommendation_reason`) for the mail."""
+    found = []
+    for item in recommendations(member=member, activities=activities, count=count):
+        item.activity.recommendation_reason = item.reason
+        found.append(item.activity)
+    return found
 
 
 def period_key(journey: Journey, today: date) -> str:
@@ -83,7 +57,7 @@ def _candidates(journey: Journey, now: datetime):
             since = now - timedelta(days=journey.days)
             recent = Engagement.objects.filter(member=OuterRef("pk"), occurred_at__gte=since)
             return members.filter(joined_at__lte=since).filter(~Exists(recent))
-        case Journey.Kind.ONE_SHORT:
+        case Journey.Kind.ONE_SHORT | Journey.Kind.RECOMMENDED:
             return members
     raise ValueError(journey.kind)
 
@@ -104,6 +78,56 @@ def one_short(*, journey: Journey, members) -> dict[int, str]:
     return due
 
 
+def with_recommendations(*, journey: Journey, members, period: str) -> dict[int, str]:
+    """Members for whom there is something to recommend now (interests, skills or place
+    make at least one open activity fit)."""
+    activities = open_activities(community=journey.community)
+    if not activities:
+        return {}
+    due = {}
+    for member in members.prefetch_related("skills", "topics", "uses", "ties").iterator(500):
+        found = recommendations(member=member, activities=activities, count=3)
+        if any(r.score > 0 for r in found):
+            due[member.pk] = period
+    return due
+
+
+def _interest_closing_run(journey: Journey, now: datetime) -> int:
+    """One mailing per activity closing within `days`, to the members interested in it who
+    have not applied and have not been reminded about it."""
+    closing = Activity.objects.filter(
+        community=journey.community,
+        status=Activity.Status.PUBLISHED,
+        closes_at__gt=now,
+        closes_at__lte=now + timedelta(days=journey.days or 3),
+    ).order_by("closes_at", "pk")
+    queued = 0
+    for activity in closing:
+        period = f"a{activity.pk}"
+        applied = Application.objects.filter(
+            member=OuterRef("pk"), session__activity=activity
+        ).exclude(status=Application.Status.CANCELLED)
+        reminded = JourneySend.objects.filter(journey=journey, member=OuterRef("pk"), period=period)
+        ids = list(
+            reachable_members(community=journey.community, topic=journey.topic)
+            .filter(Exists(Interest.objects.filter(member=OuterRef("pk"), activity=activity)))
+            .filter(~Exists(applied), ~Exists(reminded))
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            continue
+        mailing = Mailing.objects.create(
+            community=journey.community, topic=journey.topic, journey=journey,
+            subject=journey.subject, body=journey.body, activity=activity,
+        )  # fmt: skip
+        JourneySend.objects.bulk_create(
+            JourneySend(journey=journey, member_id=pk, period=period, mailing=mailing, sent_on=now)
+            for pk in ids
+        )
+        queued += mailing_queue(mailing=mailing, members=Member.objects.filter(pk__in=ids))
+    return queued
+
+
 def journey_run(*, journey: Journey, now: datetime | None = None) -> int:
     """Send one journey to the members due for it now and not yet reached in this period.
     Returns how many were queued."""
@@ -114,9 +138,14 @@ def journey_run(*, journey: Journey, now: datetime | None = None) -> int:
         journey = Journey.objects.select_for_update().select_related("community", "topic").get(
             pk=journey.pk
         )
+        if journey.kind == Journey.Kind.INTEREST_CLOSING:
+            return _interest_closing_run(journey, now)
         candidates = _candidates(journey, now)
         if journey.kind == Journey.Kind.ONE_SHORT:
             periods = one_short(journey=journey, members=candidates)
+        elif journey.kind == Journey.Kind.RECOMMENDED:
+            period = period_key(journey, timezone.localdate(now))
+            periods = with_recommendations(journey=journey, members=candidates, period=period)
         else:
             period = period_key(journey, timezone.localdate(now))
             periods = {pk: period for pk in candidates.values_list("pk", flat=True)}

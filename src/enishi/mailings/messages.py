@@ -30,7 +30,7 @@ MERGE_FIELDS = {
     "points": gettext_lazy("ポイント"),
     "activity_title": gettext_lazy("おすすめの活動の名前"),
     "activity_url": gettext_lazy("おすすめの活動のページ"),
-    "recommended_activities": gettext_lazy("その人に合う活動3件（ようこそ続編）"),
+    "recommended_activities": gettext_lazy("その人に合う活動3件と理由（自動送信）"),
     "mypage_url": gettext_lazy("マイページ"),
 }
 STANDING_FIELDS = {"rank", "points"}
@@ -60,7 +60,7 @@ def merge_errors(text: str, *, has_activity: bool = True, journey: bool = False)
                 _("{%(field)s} を使うときは「おすすめの活動」を選んでください。") % {"field": field}
             )
         elif field == "recommended_activities" and not journey:
-            errors.append(_("{recommended_activities} は自動送信（ようこそ続編）でだけ使えます。"))
+            errors.append(_("{recommended_activities} は自動送信でだけ使えます。"))
     return errors
 
 
@@ -143,13 +143,17 @@ class MailingRenderer:
         merged = {k: Value(text=v, html=escape(v)) for k, v in values.items()}
         if "recommended_activities" in self.used:
             urls = [
-                (a.title, absolute_url(self.community, reverse("activities:detail", args=[a.pk])))
+                (a.title, absolute_url(self.community, reverse("activities:detail", args=[a.pk])),
+                 getattr(a, "recommendation_reason", ""))
                 for a in recommended
-            ]
-            text = "\n".join(f"・{title}\n  {url}" for title, url in urls)
+            ]  # fmt: skip
+            text = "\n".join(
+                f"・{title}\n  {reason}\n  {url}" if reason else f"・{title}\n  {url}"
+                for title, url, reason in urls
+            )
             html = format_html(
-                "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a></li>',
-                                                ((u, t) for t, u in urls))
+                "<ul>{}</ul>", format_html_join("", '<li><a href="{}">{}</a><br>{}</li>',
+                                                ((u, t, r) for t, u, r in urls))
             ) if urls else ""  # fmt: skip
             merged["recommended_activities"] = Value(text=text, html=str(html))
         # A field whose data went away since the draft was checked (the activity was deleted)

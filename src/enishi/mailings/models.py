@@ -178,6 +178,8 @@ class Journey(models.Model):
         WELCOME_FOLLOW_UP = "welcome_7", _("ようこそ続編（入会から数日後・おすすめ活動3件）")
         WE_MISS_YOU = "we_miss_you", _("お久しぶりです（一定期間関わりがない会員）")
         ONE_SHORT = "one_short", _("あと1回で次のランク")
+        RECOMMENDED = "recommended", _("あなたへのおすすめ（受付中の活動から、理由つき）")
+        INTEREST_CLOSING = "interest_closing", _("「興味あり」の活動の締切が近い")
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="journeys")
     kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
@@ -187,7 +189,8 @@ class Journey(models.Model):
     is_active = models.BooleanField(_("自動送信する"), default=True)
     days = models.PositiveSmallIntegerField(
         _("日数"), default=0,
-        help_text=_("ようこそ続編：入会から何日後か。お久しぶりです：何日関わりがなければ送るか。"),
+        help_text=_("ようこそ続編：入会から何日後か。お久しぶりです：何日関わりがなければ送るか。"
+                    "締切が近い：締切の何日前に送るか。"),
     )  # fmt: skip
     period_days = models.PositiveSmallIntegerField(
         _("同じ会員に再び送るまでの日数"), default=0,

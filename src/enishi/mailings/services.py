@@ -216,7 +216,9 @@ def _recommendations(community: Community, member_ids: list[int]) -> dict[int, l
     from .journeys import open_activities, recommended_activities
 
     activities = open_activities(community=community)
-    members = Member.objects.filter(pk__in=member_ids).prefetch_related("uses", "topics")
+    members = Member.objects.filter(pk__in=member_ids).prefetch_related(
+        "uses", "topics", "skills", "ties"
+    )
     return {m.pk: recommended_activities(member=m, activities=activities) for m in members}
 
 

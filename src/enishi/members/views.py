@@ -32,6 +32,7 @@ from enishi.core.text import normalize_postal_code
 from enishi.ledger.selectors import member_history, member_standing
 from enishi.mailings.selectors import member_topics_kept
 from enishi.mailings.services import mail_preferences_save
+from enishi.matching.selectors import recommendations
 from enishi.privacy.models import AuditEvent
 from enishi.privacy.selectors import (
     member_personal_data,
@@ -162,6 +163,9 @@ def me(request):
             "invitation": invitation(request, member) if member.status == Member.Status.ACTIVE
             else None,
             "referral_count": member_referral_count(member=member),
+            "recommendations": recommendations(member=member)
+            if member.status == Member.Status.ACTIVE
+            else [],
             "ambassador_form": AmbassadorForm(
                 initial={"public": is_public_ambassador(member=member)}
             ),

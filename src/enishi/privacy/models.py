@@ -100,6 +100,8 @@ class AuditEvent(models.Model):
         REGISTRATION_EXPORT = "registration_export", _("ふるさと住民登録の書き出し")
         API_TOKEN = "api_token", _("APIトークンの発行・失効")
         API_READ = "api_read", _("APIによる会員情報の読み出し")
+        SCOUT_SEARCH = "scout_search", _("スキルで探す（会員の検索）")
+        INTEREST_LIST = "interest_list", _("「興味あり」の会員一覧の閲覧")
 
     sequence = models.PositiveBigIntegerField(unique=True)
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="audit_events")

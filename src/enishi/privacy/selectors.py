@@ -55,6 +55,8 @@ PERSONAL_DATA_LABELS = {
     "other_premium_municipalities": _("ほかにプレミアム登録している自治体の数（申告）"),
     "identity_checks": _("本人確認の記録"),
     "api_tokens": _("APIトークン"),
+    "interests": _("「興味あり」を付けた活動"),
+    "invitations": _("職員からの活動への招待"),
 }
 
 
@@ -179,6 +181,14 @@ def member_personal_data(*, member: Member) -> dict:
              "revoked_at": _local(t.revoked_at)}
             for t in member.api_tokens.order_by("pk")
         ],  # fmt: skip
+        "interests": [
+            {"activity": i.activity.title, "marked_at": _local(i.created_at)}
+            for i in member.interests.select_related("activity").order_by("pk")
+        ],
+        "invitations": [
+            {"activity": i.activity.title, "invited_at": _local(i.created_at)}
+            for i in member.invitations.select_related("activity").order_by("pk")
+        ],
     }
 
 
