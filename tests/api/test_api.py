@@ -36,7 +36,8 @@ def test_the_openapi_document_describes_every_operation_and_problem_errors(clien
     paths = document["paths"]
     for path in ("/activities", "/activities/{activity_id}", "/me", "/me/ledger", "/members",
                  "/members/{member_id}", "/applications", "/applications/{application_id}",
-                 "/applications/{application_id}/transition", "/engagements"):  # fmt: skip
+                 "/applications/{application_id}/transition", "/engagements",
+                 "/donations"):  # fmt: skip
         assert f"{API}{path}" in paths
     responses = paths[f"{API}/members"]["get"]["responses"]
     assert list(responses["403"]["content"]) == ["application/problem+json"]
@@ -130,6 +131,9 @@ SCOPED = [
      {"action": "accept"}),
     (Scope.ENGAGEMENTS_WRITE, "post", "/engagements",
      {"member_number": "{number}", "kind": "visit", "source": "eventapp", "source_id": 1}),
+    (Scope.DONATIONS_WRITE, "post", "/donations",
+     {"portal": "ふるさとチョイス", "receipt_number": "FC-1", "donated_on": "2026-04-01",
+      "amount": 10000, "name": "伊賀 太郎"}),
 ]  # fmt: skip
 
 
@@ -240,3 +244,41 @@ def test_withdrawal_revokes_the_members_token(client, api_world):
     member_withdraw(member=member)
     assert ApiToken.objects.get(member=member).revoked_at is not None
     _problem(api.get(f"{API}/me"), 401)
+
+
+def test_donations_from_a_portal_are_matched_recorded_once_and_read_like_a_file(
+    client, api_world
+):
+    member = api_world["member"]
+    api = Bearer(client, api_world["token"](api_world["admin"], Scope.DONATIONS_WRITE))
+    body = {
+        "portal": "ふるさとチョイス", "receipt_number": "FC-２０２６-０１",
+        "donated_on": "2026-05-03", "amount": 30000,
+        "name": f"{member.family_name}　{member.given_name}",
+        "name_kana": f"{member.family_name_kana} {member.given_name_kana}",
+        "postal_code": member.postal_code, "email": member.user.email, "gift": "伊賀牛",
+        "wants_information": True,
+    }  # fmt: skip
+    first = api.post(f"{API}/donations", json.dumps(body))
+    assert first.status_code == 201
+    donation = first.json()["donation"]
+    assert (donation["match"], donation["member_number"]) == ("member", member.number)
+    assert donation["receipt_number"] == "FC-2026-01"  # 全角 digits read as in a file
+    again = api.post(f"{API}/donations", json.dumps({**body, "amount": 30000}))
+    assert again.status_code == 200 and again.json()["created"] is False
+    assert again.json()["donation"]["id"] == donation["id"]
+    assert member.donations.count() == 1
+    assert member.engagements.filter(kind="donation").count() == 1  # the ledger, once
+
+    stranger = {**body, "receipt_number": "FC-2", "name": "甲賀 花子", "name_kana": "コウカ ハナコ",
+                "email": "hanako@example.jp", "postal_code": "5200000"}  # fmt: skip
+    created = api.post(f"{API}/donations", json.dumps(stranger)).json()["donation"]
+    assert (created["match"], created["member_number"]) == ("contact", None)
+    from enishi.donations.models import Contact
+
+    contact = Contact.objects.get(email="hanako@example.jp")
+    assert contact.info_consent == "yes"
+
+    future = {**body, "receipt_number": "FC-3", "donated_on": "2099-01-01"}
+    assert "未来" in _problem(api.post(f"{API}/donations", json.dumps(future)), 422)["detail"]
+    _problem(api.post(f"{API}/donations", json.dumps({**body, "amount": 0})), 422)

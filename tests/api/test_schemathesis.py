@@ -34,7 +34,7 @@ def _operations(settings_):
     settings_.ENISHI_API_RATE_ANONYMOUS = "100000/m"
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 10
+    assert len(operations) == 11
     return operations
 
 

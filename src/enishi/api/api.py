@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 
 from . import problems
 from .auth import AnonThrottle, TokenThrottle
-from .routers import activities, applications, engagements, me, members
+from .routers import activities, applications, donations, engagements, me, members
 
 
 class EnishiAPI(NinjaAPI):
@@ -19,7 +19,7 @@ api = EnishiAPI(
     version="1",
     description=(
         "Activities (public), a member's own profile and ledger (member token), members, "
-        "applications and engagements (staff tokens with scopes). Errors are RFC 9457 "
+        "applications, engagements and donations (staff tokens with scopes). Errors are RFC 9457 "
         "problem details. Tokens: Authorization: Bearer <token>."
     ),
     urls_namespace="api",
@@ -32,3 +32,4 @@ api.add_router("", me.router)
 api.add_router("", members.router)
 api.add_router("", applications.router)
 api.add_router("", engagements.router)
+api.add_router("", donations.router)

@@ -154,3 +154,41 @@ class EngagementIn(Schema):
 class EngagementCreated(Schema):
     created: bool
     engagement: EngagementOut | None
+
+
+class DonationIn(Schema):
+    """A donation as a portal knows it. Values are read like an imported file's cells (全角
+    digits, 令和 dates, ¥ and commas, kana in any width), so what a portal sends needs no
+    cleaning first; `receipt_number` with `portal` identifies it."""
+
+    portal: Text = Field(..., min_length=1, max_length=50)
+    receipt_number: Text = Field(..., min_length=1, max_length=100)
+    donated_on: date
+    amount: int = Field(..., ge=1, le=2_000_000_000)
+    name: Text = Field(..., min_length=1, max_length=100)
+    name_kana: Text = Field("", max_length=100)
+    postal_code: Text = Field("", max_length=10)
+    address: Text = Field("", max_length=300)
+    phone: Text = Field("", max_length=20)
+    email: Text = Field("", max_length=254)
+    gift: Text = Field("", max_length=200)
+    wants_information: bool | None = None  # "information from the municipality" by mail
+
+
+class DonationOut(Schema):
+    id: int
+    portal: str
+    receipt_number: str
+    donated_on: date
+    amount: int
+    match: str  # member, contact or review (staff decide who the donor is)
+    member_number: str | None
+
+    @staticmethod
+    def resolve_member_number(obj) -> str | None:
+        return obj.member.number if obj.member_id else None
+
+
+class DonationCreated(Schema):
+    created: bool
+    donation: DonationOut

@@ -13,6 +13,7 @@ class Scope(StrEnum):
     APPLICATIONS_READ = "applications:read"
     APPLICATIONS_WRITE = "applications:write"
     ENGAGEMENTS_WRITE = "engagements:write"
+    DONATIONS_WRITE = "donations:write"
 
 
 SCOPE_PERMS: dict[Scope, Perm] = {
@@ -20,6 +21,7 @@ SCOPE_PERMS: dict[Scope, Perm] = {
     Scope.APPLICATIONS_READ: Perm.ACTIVITIES,
     Scope.APPLICATIONS_WRITE: Perm.ACTIVITIES,
     Scope.ENGAGEMENTS_WRITE: Perm.MEMBERS_MANAGE,
+    Scope.DONATIONS_WRITE: Perm.DONATIONS,
 }
 
 SCOPE_LABELS = {
@@ -27,4 +29,5 @@ SCOPE_LABELS = {
     Scope.APPLICATIONS_READ: _("応募の閲覧"),
     Scope.APPLICATIONS_WRITE: _("応募の状態の変更（確定・見送り・参加など）"),
     Scope.ENGAGEMENTS_WRITE: _("関わりの記録の追加（外部のチェックインなど）"),
+    Scope.DONATIONS_WRITE: _("ふるさと納税の寄附の登録（ポータルなどからの連携）"),
 }

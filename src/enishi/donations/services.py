@@ -5,13 +5,14 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.core import signing
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from enishi.activities.mails import absolute_url
 from enishi.communities.models import Community
+from enishi.core.imports import parse_row
 from enishi.core.tasks import send_email
 from enishi.core.text import address_key, kana_key, name_key
 from enishi.ledger.models import Kind
@@ -19,6 +20,7 @@ from enishi.ledger.services import engagement_record, engagements_record
 from enishi.mailings.models import SuppressedAddress
 from enishi.members.models import Member
 
+from .importer import DONATION_FIELDS, DonationImporter
 from .matching import Keys, Pool, keys_of
 from .models import Answer, Contact, Donation, Invitation, MatchReview
 
@@ -372,3 +374,29 @@ def contact_opt_out(*, contact: Contact) -> Contact:
     )
     contact.info_consent = Answer.NO
     return contact
+
+
+def donation_receive(*, community: Community, values: dict[str, str]) -> tuple[Donation, bool]:
+    """One donation sent by another system through the API (a portal's or a payment service's
+    connection), read by the import's rules: the same fields, normalisation and checks, and
+    the same identity (portal + receipt number), so a retry is recorded once; matched like an
+    imported row. Returns the donation and whether it is new; RowError for a value an import
+    would refuse."""
+    importer = DonationImporter()
+    names = [f.name for f in importer.fields]
+    row = parse_row(importer, 0, [values.get(name) or "" for name in names],
+                    {name: i for i, name in enumerate(names)})  # fmt: skip
+    try:
+        with transaction.atomic():
+            existing = Donation.objects.filter(community=community, identity=row.identity)
+            if (donation := existing.first()) is not None:
+                return donation, False
+            donation = Donation(community=community, identity=row.identity,
+                                content_hash=row.content_hash)  # fmt: skip
+            for name in DONATION_FIELDS:
+                setattr(donation, name, row.values[name])
+            donation.info_consent = row.values["info_consent"] or Answer.UNKNOWN
+            donations_match(community=community, donations=[donation])
+    except IntegrityError:  # the same donation, sent twice at the same moment
+        return Donation.objects.get(community=community, identity=row.identity), False
+    return donation, True
