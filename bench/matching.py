@@ -216,7 +216,7 @@ def run_latency(args) -> dict:
     indexed = time.monotonic() - started - seeded
     log(f"indexed in {indexed:.0f} s")
     members = Member.objects.filter(community=community, status=Member.Status.ACTIVE)
-    needs = [need for need, _g in matching_eval.needs()]
+    needs = [need for need, _g in matching_eval.needs()][: args.queries]
     result = {"db": args.db, "members": args.members, "distinct profiles": args.pool,
               "seed s": round(seeded, 1), "index s": round(indexed, 1)}  # fmt: skip
     if embed_seconds is not None:
@@ -286,6 +286,7 @@ def main():
     parser.add_argument("--pool", type=int, default=3000, help="distinct generated profiles")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--no-semantic", action="store_true")
+    parser.add_argument("--queries", type=int, default=104, help="needs timed per mode")
     parser.add_argument("--pg-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_PG_URL))
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)

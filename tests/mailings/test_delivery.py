@@ -272,15 +272,17 @@ def test_with_the_database_backend_a_failed_run_queues_itself_again_for_later(
                                   "QUEUES": ["default"]}}  # fmt: skip
     _members(2)
     mailing = _mailing(community, topic, everyone)
+    # Only the delivery tasks: new members also queue their search-index task.
+    tasks = DBTaskResult.objects.filter(task_path="enishi.mailings.tasks.deliver_mailing")
     with committed():
         mailing_queue(mailing=mailing)
-    assert DBTaskResult.objects.count() == 1
+    assert tasks.count() == 1
     refused = smtplib.SMTPServerDisconnected("down")
     with mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages",
                     side_effect=refused):  # fmt: skip
         call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
-    retry = DBTaskResult.objects.order_by("-enqueued_at").first()
-    assert DBTaskResult.objects.count() == 2
+    retry = tasks.order_by("-enqueued_at").first()
+    assert tasks.count() == 2
     assert retry.status == "READY"
     assert retry.run_after > timezone.now() + timedelta(seconds=30)
     assert Delivery.objects.filter(mailing=mailing, status=Delivery.Status.QUEUED).count() == 2

@@ -113,10 +113,11 @@ def members_containing(*, community: Community, term: str) -> set[int]:
     """Members whose profile document contains `term`, by the database's n-gram index."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite" and len(term) >= 3:
+            # The FTS lookup as a subquery: joined, SQLite may probe the index once per row.
             cursor.execute(
-                "SELECT p.member_id FROM matching_memberprofile_fts f"
-                " JOIN matching_memberprofile p ON p.id = f.rowid"
-                " WHERE matching_memberprofile_fts MATCH %s AND p.community_id = %s",
+                "SELECT member_id FROM matching_memberprofile WHERE id IN ("
+                " SELECT rowid FROM matching_memberprofile_fts"
+                " WHERE matching_memberprofile_fts MATCH %s) AND community_id = %s",
                 ['"' + term.replace('"', '""') + '"', community.pk],
             )
         else:
