@@ -347,7 +347,7 @@ def contacts_invite(*, community: Community, contacts, by) -> int:
     """Mail an invitation to join to every contact in `contacts` who may receive one (see
     `invitable`; the others are left out, never mailed). Each contact is invited once (the
     `Invitation` row is unique); mail leaves after commit. Returns how many were invited."""
-    chosen = list(invitable(contacts.filter(community=community)).select_for_update())
+    chosen = list(invitable(contacts.filter(community=community)).select_for_update(of=("self",)))
     now = timezone.now()
     rows = [Invitation(community=community, contact=c, email=c.email, created_by=by,
                        created_at=now) for c in chosen]  # fmt: skip
