@@ -48,35 +48,29 @@ PAGE_SIZE = 20
 
 def activity_list(request):
     form = ActivityFilterForm(request.GET or None, community=request.community)
+    return _filtered_page(request, form, "activities/list.html")
+
+
+def _filtered_page(request, form, template: str, **fixed):
+    """A page of public activities under the form's filters (and `fixed` ones)."""
     form.is_valid()
     # A filter that does not parse is left out (the form says why); the others still apply.
-    filters = getattr(form, "cleaned_data", {})
+    filters = {**getattr(form, "cleaned_data", {}), **fixed}
     activities = selectors.public_activities(community=request.community, filters=filters)
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request,
-        "activities/list.html",
+        request, template,
         {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
-    )
+    )  # fmt: skip
 
 
 def job_board(request):
     """お手伝い (the ヒダスケ model): small jobs of residents, farms and shops, with the オカエシ
     each offers. They are activities, so signing up, check-in and the ledger work as for any."""
-    form = JobFilterForm(request.GET or None)
-    form.is_valid()
-    filters = {**getattr(form, "cleaned_data", {}), "small_jobs": True}
-    activities = selectors.public_activities(community=request.community, filters=filters)
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "activities/jobs.html",
-        {"form": form, "page": page, "query": query.urlencode(), "now": timezone.now()},
-    )
+    return _filtered_page(request, JobFilterForm(request.GET or None), "activities/jobs.html",
+                          small_jobs=True)  # fmt: skip
 
 
 def _public_activity(request, pk: int) -> Activity:

@@ -67,16 +67,7 @@ def member_profile_refresh(*, member_id: int) -> MemberProfile | None:
         return None
     profile = MemberProfile.objects.select_for_update().filter(member=member).first()
     profile = profile or MemberProfile(member=member, community_id=member.community_id)
-    document = member_document(member)
-    if profile.pk and profile.document == document and (
-        bool(profile.vector) == (semantic.available() and bool(document))
-    ):
-        return profile
-    profile.document = document
-    _set_vector(profile, document)
-    profile.updated_at = timezone.now()
-    profile.save()
-    return profile
+    return _profile_save(profile, member_document(member))
 
 
 @transaction.atomic
@@ -88,7 +79,12 @@ def activity_profile_refresh(*, activity_id: int) -> ActivityProfile | None:
         return None
     profile = ActivityProfile.objects.select_for_update().filter(activity=activity).first()
     profile = profile or ActivityProfile(activity=activity)
-    document = activity_document(activity)
+    return _profile_save(profile, activity_document(activity))
+
+
+def _profile_save(profile, document: str):
+    """Save a member's or an activity's profile with this text, unless nothing changed (the
+    text, and whether it has the vector the installed extra would give it)."""
     if profile.pk and profile.document == document and (
         bool(profile.vector) == (semantic.available() and bool(document))
     ):
