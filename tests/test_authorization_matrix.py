@@ -251,6 +251,7 @@ MATRIX = {
     "api:transition_application": E("/api/v1/applications/{application}/transition", set(),
                                     "post"),  # fmt: skip
     "api:create_engagement": E("/api/v1/engagements", set(), "post"),
+    "api:create_donation": E("/api/v1/donations", set(), "post"),
 }
 
 # Django's admin (superusers only) and allauth's own account pages are theirs to guard.
