@@ -61,6 +61,31 @@ def test_filters_narrow_the_results(client, community, no_semantic):
     assert event.detail["filters"] == {"prefectures": ["27"]}
 
 
+def test_availability_and_online_filters_find_who_can_help_when_and_how(
+    client, community, no_semantic
+):
+    signed_in_admin(client, community)
+    skilled("英語で観光案内", availability="weekdays", online_ok=True, family_name="平日")
+    skilled("英語で観光案内", availability="weekends", family_name="週末")
+    skilled("英語で観光案内", availability="any", family_name="いつでも")
+    skilled("英語で観光案内", family_name="未回答")  # never said when
+
+    def found(**filters):
+        html = search(client, "英語で観光案内", **filters).content.decode()
+        return {name for name in ("平日", "週末", "いつでも", "未回答") if f"{name} " in html}
+
+    assert found() == {"平日", "週末", "いつでも", "未回答"}
+    assert found(availability=["weekends"]) == {"週末", "いつでも"}
+    assert found(availability=["weekdays"], online_ok="on") == {"平日"}
+    assert found(availability=["weekdays", "weekends"]) == {"平日", "週末", "いつでも"}
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.SCOUT_SEARCH).latest("pk")
+    assert event.detail["filters"] == {"availability": ["weekdays", "weekends"]}
+    # The invitation form below the results carries the filters it was found with.
+    html = search(client, "英語で観光案内", availability=["weekdays"], online_ok="on").content
+    assert b'name="online_ok" value="True"' in html
+    assert b'name="availability" value="weekdays"' in html
+
+
 def test_bad_needs_get_a_message_next_to_the_field(client, community):
     signed_in_admin(client, community)
     for need in ("", "人", "🙏"):

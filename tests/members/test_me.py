@@ -64,6 +64,14 @@ def test_profile_edit_saves_and_bad_input_keeps_what_was_typed(client, member):
     assert member.municipality_code == "24216"
     assert [t.tie for t in member.ties.all()] == ["former_resident"]
     assert member.number  # unchanged
+    assert (member.availability, member.online_ok) == ("", False)  # not answered
+
+    assert post(client, "/me/profile/", {**data, "availability": "weekends",
+                                         "online_ok": "on"}).status_code == 302  # fmt: skip
+    member.refresh_from_db()
+    assert (member.availability, member.online_ok) == ("weekends", True)
+    form = client.get("/me/profile/").content.decode()
+    assert 'value="weekends" id="id_availability_2" checked' in form.replace('required ', '')
 
 
 def test_mail_preferences_are_recorded_as_new_consents(client, member):

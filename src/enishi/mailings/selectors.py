@@ -15,7 +15,7 @@ from enishi.communities.models import Community
 from enishi.core.japan import PREFECTURES
 from enishi.ledger.models import Engagement
 from enishi.ledger.selectors import standing_filter
-from enishi.members.models import Member, MemberTie, MemberUse
+from enishi.members.models import Availability, Member, MemberTie, MemberUse
 from enishi.privacy.models import Consent
 
 from .models import (
@@ -101,6 +101,10 @@ def condition_q(*, community: Community, key: str, value, today: date) -> Q | No
             return reduce(operator.or_, bands)
         case "ties":
             return Q(Exists(MemberTie.objects.filter(member=OuterRef("pk"), tie__in=value)))
+        case "availability":  # "any" suits whichever days are asked for
+            return Q(availability__in=[*value, Availability.ANY])
+        case "online_ok":
+            return Q(online_ok=True)
         case "uses":
             return Q(Exists(MemberUse.objects.filter(member=OuterRef("pk"), use__in=value)))
         case "topics" | "skills":

@@ -8,14 +8,15 @@ from enishi.mailings.forms import _age_label
 from enishi.mailings.messages import merge_errors
 from enishi.mailings.models import MailTopic
 from enishi.mailings.selectors import AGE_BANDS
-from enishi.members.models import Tie, Use
+from enishi.members.models import Availability, Tie, Use
 
 from .engine import MAX_NEED_CHARS, NeedError, parse_need
 
 CHECKBOXES = forms.CheckboxSelectMultiple
 # Longer texts are refused outright; anything up to this is read up to MAX_NEED_CHARS.
 MAX_TYPED_CHARS = 10000
-FILTERS = ("regions", "prefectures", "age_bands", "ties", "uses", "rank")
+FILTERS = ("regions", "prefectures", "age_bands", "ties", "uses", "rank", "availability",
+           "online_ok")  # fmt: skip
 
 
 class ScoutForm(forms.Form):
@@ -44,6 +45,12 @@ class ScoutForm(forms.Form):
         label=_("関わりたいこと"), choices=Use.choices, required=False, widget=CHECKBOXES
     )
     rank = forms.ChoiceField(label=_("ランク"), required=False)
+    availability = forms.MultipleChoiceField(
+        label=_("協力しやすい日"), required=False, widget=CHECKBOXES,
+        choices=[(Availability.WEEKDAYS, _("平日")), (Availability.WEEKENDS, _("土日・祝日"))],
+        help_text=_("「平日も土日・祝日も」と答えた人はどちらにも入ります。答えていない人は外れます。"),
+    )  # fmt: skip
+    online_ok = forms.BooleanField(label=_("オンラインで協力できる人だけ"), required=False)
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)

@@ -199,6 +199,9 @@ def seed_demo(
                 city=city,
                 address_line=f"{rng.randint(1, 30)}-{rng.randint(1, 20)}",
                 skills_text=rng.choice(SKILL_TEXTS),
+                # From the index, not the random stream, so the rest of the demo stays as it was.
+                availability=("", "weekdays", "weekends", "any")[i % 4],
+                online_ok=i % 3 == 0,
                 channel=rng.choice(list(Channel)),
                 referral_code=new_referral_code(),
                 card_key=secrets.token_urlsafe(24),

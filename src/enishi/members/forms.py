@@ -25,7 +25,7 @@ from enishi.core.text import (
 )
 
 from . import services
-from .models import Channel, Gender, Member, Tie, Use
+from .models import Availability, Channel, Gender, Member, Tie, Use
 from .services import PROFILE_FIELDS
 
 
@@ -137,6 +137,14 @@ class ProfileFields(AddressFields):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("仕事や趣味で培ったこと、地域で役立てられそうなことを自由にお書きください。"),
     )
+    availability = forms.ChoiceField(
+        label=_("協力しやすい日"),
+        choices=[("", _("答えない")), *Availability.choices],
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("地域のお手伝いや相談をお願いするときの参考にします。"),
+    )
+    online_ok = forms.BooleanField(label=_("オンラインでの協力もできる"), required=False)
     channel = forms.ChoiceField(
         label=_("登録のきっかけ"),
         choices=[("", _("選択してください")), *Channel.choices],

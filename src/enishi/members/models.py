@@ -39,6 +39,14 @@ class Gender(models.TextChoices):
     UNANSWERED = "unanswered", _("回答しない")
 
 
+class Availability(models.TextChoices):
+    """When a member can most easily lend a hand (scouting filters on it)."""
+
+    WEEKDAYS = "weekdays", _("平日")
+    WEEKENDS = "weekends", _("土日・祝日")
+    ANY = "any", _("平日も土日・祝日も")
+
+
 class Channel(models.TextChoices):
     FRIEND = "friend", _("知人・家族の紹介")
     SNS = "sns", _("SNS")
@@ -99,6 +107,10 @@ class Member(models.Model):
         Tag, blank=True, related_name="members_skilled", verbose_name=_("スキル・経験")
     )
     skills_text = models.TextField(_("スキル・経験の詳細"), max_length=2000, blank=True)
+    availability = models.CharField(
+        _("協力しやすい日"), max_length=10, choices=Availability.choices, blank=True
+    )
+    online_ok = models.BooleanField(_("オンラインでの協力もできる"), default=False)
     channel = models.CharField(
         _("登録のきっかけ"), max_length=20, choices=Channel.choices, blank=True
     )

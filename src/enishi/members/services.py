@@ -38,7 +38,8 @@ PROFILE_CHOICE_FIELDS = ("ties", "uses", "topics", "skills")
 PROFILE_FIELDS = (
     "family_name", "given_name", "family_name_kana", "given_name_kana", "nickname",
     "birth_year", "birth_month", "gender", "postal_code", "prefecture_code", "city",
-    "address_line", "phone", "tie_other", "skills_text", "channel", *PROFILE_CHOICE_FIELDS,
+    "address_line", "phone", "tie_other", "skills_text", "availability", "online_ok", "channel",
+    *PROFILE_CHOICE_FIELDS,
 )  # fmt: skip
 
 
