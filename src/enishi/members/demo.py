@@ -25,7 +25,7 @@ from enishi.core.models import User
 from enishi.ledger.models import Engagement, Kind, PointsRule
 from enishi.privacy.models import Consent
 
-from .models import Channel, Gender, Member, MemberTie, MemberUse, Tie, Use
+from .models import Availability, Channel, Gender, Member, MemberTie, MemberUse, Tie, Use
 from .services import new_referral_code
 
 BATCH = 2000
@@ -366,7 +366,7 @@ def _demo_member(community: Community, user: User, *, joined_at) -> Member:
             "topics": list(community.tags.filter(name__in=["忍者", "伊賀焼"])),
             "skills": list(community.tags.filter(kind=Tag.Kind.SKILL, name="デザイン")),
             "skills_text": "デザイン事務所でウェブと印刷物のデザインをしています。",
-            "channel": Channel.FRIEND,
+            "availability": Availability.WEEKENDS, "online_ok": True, "channel": Channel.FRIEND,
         },
         newsletter=True,
     )  # fmt: skip
