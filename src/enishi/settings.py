@@ -198,6 +198,9 @@ ACCOUNT_SIGNUP_REDIRECT_URL = "/me/"
 # app (TOTP) or a passkey / security key (WebAuthn), with recovery codes.
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "enishi"
+# Accept the code before and after the current one (RFC 6238's one step of drift): a phone's
+# clock a little off, or a code typed as it changes, is not refused. Each code still works once.
+MFA_TOTP_TOLERANCE = 1
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in the demo only
 ENISHI_STAFF_MFA_REQUIRED = env_bool("ENISHI_STAFF_MFA_REQUIRED", True)
 # A staff session ends after this long without a request (members keep the usual two weeks).
