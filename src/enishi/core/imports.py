@@ -18,6 +18,7 @@ import json
 import re
 import unicodedata
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -262,7 +263,7 @@ class BatchResult:
     duplicates: int = 0
 
 
-class Importer:
+class Importer(ABC):
     """Subclass per kind of file. `apply_batch` runs inside the batch's transaction and gets
     only good rows (parsed, checked, with their identity)."""
 
@@ -273,7 +274,7 @@ class Importer:
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
-    def check(self, values: dict) -> None:
+    def check(self, values: dict) -> None:  # noqa: B027 — optional hook
         """Checks across fields, or against the day; raise RowError."""
 
     def identity(self, values: dict) -> str:
@@ -281,10 +282,11 @@ class Importer:
         row has nothing of the kind, and then its content's hash is its identity."""
         return ""
 
+    @abstractmethod
     def apply_batch(self, record: ImportRecord, batch: list[Row]) -> BatchResult:
-        raise NotImplementedError
+        """Save a batch of good rows; say how many were new, updated or duplicates."""
 
-    def after(self, record: ImportRecord) -> None:
+    def after(self, record: ImportRecord) -> None:  # noqa: B027 — optional hook
         """Called once the whole file is in (e.g. to match what was imported)."""
 
     # -- mapping helpers --
