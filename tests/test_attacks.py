@@ -15,13 +15,15 @@ from tests.test_authorization_matrix import MATRIX, ROLES, world  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
-# Every POST but RFC 8058's one-click unsubscribe, which mail clients send without a page of
-# ours, and the API's, which take a bearer token and never a cookie (nothing to forge).
+# Every POST but RFC 8058's one-click unsubscribes (members' lists, contacts' invitations),
+# which mail clients send without a page of ours, and the API's, which take a bearer token and
+# never a cookie (nothing to forge).
+ONE_CLICK = {"mailings:unsubscribe_one_click", "donations:opt_out_one_click"}
 POSTS = sorted(
     name
     for name, entry in MATRIX.items()
     if entry.method == "post"
-    and name != "mailings:unsubscribe_one_click"
+    and name not in ONE_CLICK
     and not name.startswith("api:")
 )
 

@@ -19,8 +19,8 @@ from enishi.api.scopes import Scope
 from enishi.api.services import token_issue
 from enishi.communities.models import Organizer, StaffRole
 from enishi.core.models import ImportRecord
+from enishi.donations.messages import OPT_OUT_SALT
 from enishi.donations.models import Contact, Donation, MatchReview
-from enishi.donations.services import OPT_OUT_SALT
 from enishi.ledger.services import engagement_record
 from enishi.mailings.messages import unsubscribe_token
 from enishi.mailings.models import Mailing, Segment
@@ -140,6 +140,7 @@ MATRIX = {
     "insights:open_data": E("/staff/insights/opendata.csv", FIGURES),
     "mailings:segment_list": E("/staff/segments/", ADMIN),
     "mailings:segment_create": E("/staff/segments/new/", ADMIN),
+    "mailings:contact_segment_create": E("/staff/segments/new/contacts/", ADMIN),
     "mailings:segment_count": E("/staff/segments/count/", ADMIN, "post"),
     "mailings:segment_edit": E("/staff/segments/{segment}/", ADMIN),
     "mailings:mailing_list": E("/staff/mailings/", ADMIN),
@@ -172,6 +173,9 @@ MATRIX = {
     "donations:contact_invite": E("/staff/contacts/invite/", ADMIN),
     "donations:contact_detail": E("/staff/contacts/{contact}/", ADMIN),
     "donations:opt_out": E("/contacts/no-more-mail/{opt_out_token}/", EVERYONE),
+    "donations:opt_out_one_click": E(
+        "/contacts/no-more-mail/{opt_out_token}/one-click/", EVERYONE, "post"
+    ),
     "shops:list": E("/shops/", EVERYONE),
     "shops:spot_visit": E("/spot/{spot_token}/", MEMBER),
     "shops:counter": E("/shop/", SHOP),

@@ -89,6 +89,35 @@ def test_each_condition_alone(community, people):
     assert _names(community, inactive_days=365) == ["h"]
 
 
+def test_members_who_gave_through_furusato_nozei_ever_or_in_a_period(community, people):
+    from datetime import date
+
+    from enishi.donations.models import Donation
+
+    def give(member, day, n):
+        Donation.objects.create(community=community, identity=f"r:x:{n}", content_hash="h",
+                                donated_on=day, amount=10000, member=member,
+                                match="member")  # fmt: skip
+
+    give(people["a"], date(2025, 12, 20), 1)
+    give(people["c"], date(2026, 1, 5), 2)
+    give(people["c"], date(2024, 12, 1), 3)
+    Donation.objects.create(community=community, identity="r:x:4", content_hash="h",
+                            donated_on=date(2025, 12, 1), amount=5000)  # a contact's: nobody
+    assert _names(community, donated={"ever": True}) == ["a", "c"]
+    assert _names(community, donated={"from": "2025-12-01", "to": "2025-12-31"}) == ["a"]
+    assert _names(community, donated={"to": "2024-12-31"}) == ["c"]
+    form = SegmentForm({"name": "寄附者", "match": "all", "donated": "on"}, community=community)
+    assert form.is_valid() and form.conditions() == {"donated": {"ever": True}}
+    form = SegmentForm({"name": "12月", "match": "all", "donated_from": "2025-12-01"},
+                       community=community)  # fmt: skip
+    assert form.is_valid() and form.conditions() == {"donated": {"from": "2025-12-01"}}
+    with_donation = SegmentForm.initial_from(type("S", (), {
+        "name": "12月", "match": "all", "conditions": {"donated": {"from": "2025-12-01"}}
+    }))  # fmt: skip
+    assert with_donation["donated"] and with_donation["donated_from"] == "2025-12-01"
+
+
 def test_attended_an_activity_of_a_use_or_a_specific_one_within_a_period(community, people):
     session = people["session"]
     today = timezone.localdate()
@@ -143,7 +172,7 @@ def test_every_condition_together_is_one_query(community, people, django_assert_
         "ties": ["birthplace"], "uses": ["local_activity"], "topics": [tags["農業"].pk],
         "skills": [tags["IT"].pk], "rank": str(rank.pk), "stage": Stage.CONTINUING,
         "joined": {"from": "2020-01-01"}, "attended": {"use": "local_activity"},
-        "inactive_days": 3,
+        "inactive_days": 3, "donated": {"from": "2025-01-01"},
     }  # fmt: skip
     for match, expected in (("all", 0), ("any", 4)):
         members = segment_members(community=community, match=match, conditions=conditions)

@@ -161,11 +161,15 @@ class MatchReview(models.Model):
 
 
 class Invitation(models.Model):
-    """An invitation to join mailed to a contact who agreed to information by email. One per
-    contact: a second press of 招待する does not mail anyone twice."""
+    """An invitation to join mailed to a contact who agreed to information by email, made when
+    a mailing to a contacts segment is queued. One per contact: no contact is invited twice,
+    whatever mailings name them."""
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
     contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="invitation")
+    mailing = models.ForeignKey(
+        "mailings.Mailing", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     email = models.CharField(max_length=254)  # blanked when the contact is merged
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"

@@ -1,15 +1,18 @@
 """Reads of donations and contacts used by the staff pages and the dashboard."""
 
+import operator
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from enishi.communities.models import Community
 from enishi.core.text import kana_search_key, to_half_width_ascii
+from enishi.mailings.models import SuppressedAddress
 
-from .models import Contact, Donation, MatchReview
+from .models import Answer, Contact, Donation, MatchReview
 
 
 def fiscal_year_of(day: date) -> int:
@@ -108,12 +111,6 @@ def latent_counts(*, community: Community, periods: list) -> list[int]:
 def invitation_counts(*, community: Community) -> dict:
     """Contacts not yet members, by whether an invitation may go to them and why not (one
     query)."""
-    from django.db.models import Exists, OuterRef
-
-    from enishi.mailings.models import SuppressedAddress
-
-    from .models import Answer
-
     suppressed = Exists(SuppressedAddress.objects.filter(email=OuterRef("email")))
     contacts = Contact.objects.filter(community=community, member__isnull=True)
     yes = Q(info_consent=Answer.YES)
@@ -145,3 +142,53 @@ def donation_figures(*, community: Community, periods: list) -> list[dict]:
     row = Donation.objects.filter(community=community).aggregate(**figures)
     keys = ("count", "amount", "member", "contact", "review")
     return [{key: row[f"{key}_{k}"] or 0 for key in keys} for k in range(len(periods))]
+
+
+# ---- contacts as mailing recipients (invitations to join) -------------------------------
+
+
+def reachable_contacts(*, community: Community) -> QuerySet[Contact]:
+    """Contacts an invitation may still reach: not members (nor registering through an
+    invitation), with an address that has not bounced, whose latest answer about information
+    from the municipality is yes. Asked again at send time, as for members."""
+    return (
+        Contact.objects.filter(community=community, member__isnull=True,
+                               claimed_by__isnull=True, info_consent=Answer.YES)  # fmt: skip
+        .exclude(email="")
+        .filter(~Exists(SuppressedAddress.objects.filter(email=OuterRef("email"))))
+    )
+
+
+def invitable_contacts(*, community: Community) -> QuerySet[Contact]:
+    """Reachable contacts who have not been invited yet: each contact is invited once."""
+    return reachable_contacts(community=community).filter(invitation__isnull=True)
+
+
+def contact_condition_q(key: str, value) -> Q | None:
+    """One condition of a contacts segment as a Q (None when the value is empty)."""
+    if value in (None, "", [], False):
+        return None
+    match key:
+        case "everyone":
+            return Q()
+        case "sources":
+            return Q(source__in=value)
+        case "donated":
+            donations = Donation.objects.filter(contact=OuterRef("pk"))
+            if value.get("from"):
+                donations = donations.filter(donated_on__gte=date.fromisoformat(value["from"]))
+            if value.get("to"):
+                donations = donations.filter(donated_on__lte=date.fromisoformat(value["to"]))
+            return Q(Exists(donations))
+    raise ValueError(f"unknown contact segment condition {key!r}")
+
+
+def segment_contacts(*, community: Community, match: str, conditions: dict) -> QuerySet[Contact]:
+    """The contacts a contacts segment chooses among those an invitation may go to (one
+    query)."""
+    parts = [q for key, value in conditions.items()
+             if (q := contact_condition_q(key, value)) is not None]  # fmt: skip
+    contacts = invitable_contacts(community=community)
+    if not parts:
+        return contacts.none()
+    return contacts.filter(reduce(operator.and_ if match == "all" else operator.or_, parts))

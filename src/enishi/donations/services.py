@@ -3,29 +3,24 @@ contact into a member, invitations and a contact's "no more mail"."""
 
 from datetime import datetime, time
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from enishi.activities.mails import absolute_url
 from enishi.communities.models import Community
 from enishi.core.imports import parse_row
-from enishi.core.tasks import send_email
 from enishi.core.text import address_key, kana_key, name_key
 from enishi.ledger.models import Kind
 from enishi.ledger.services import engagement_record, engagements_record
-from enishi.mailings.models import SuppressedAddress
 from enishi.members.models import Member
 
 from .importer import DONATION_FIELDS, DonationImporter
 from .matching import Keys, Pool, keys_of
+from .messages import INVITATION_SALT, OPT_OUT_SALT
 from .models import Answer, Contact, Donation, Invitation, MatchReview
 
-INVITATION_SALT = "enishi.donations.invitation"
-OPT_OUT_SALT = "enishi.donations.opt_out"
 INVITATION_MAX_AGE = 180 * 24 * 3600
 
 
@@ -228,6 +223,7 @@ def contact_merge(*, contact: Contact, member: Member) -> Contact:
     contact.merged_at = timezone.now()
     contact.save()
     Invitation.objects.filter(contact=contact).update(email="")
+    contact.deliveries.update(email="")
     return contact
 
 
@@ -252,10 +248,6 @@ def donations_erase_donor(*, member: Member) -> None:
         name="", name_kana="", postal_code="", address="", email="", phone="",
         updated_at=timezone.now(),
     )  # fmt: skip
-
-
-def invitation_token(*, contact: Contact) -> str:
-    return signing.dumps(contact.pk, salt=INVITATION_SALT)
 
 
 def invitation_contact(*, community: Community, token: str) -> Contact | None:
@@ -311,52 +303,36 @@ def contacts_merge_claimed(*, member: Member) -> None:
 # ---- invitations ------------------------------------------------------------------------
 
 
-def invitable(contacts):
-    """Contacts an invitation may go to: not yet members, not invited before, with an address
-    that has not bounced, who said yes to information from the municipality."""
-    from django.db.models import Exists, OuterRef
-
-    return (
-        contacts.filter(
-            member__isnull=True, claimed_by__isnull=True, info_consent=Answer.YES
-        )  # fmt: skip
-        .exclude(email="")
-        .filter(invitation__isnull=True)
-        .filter(~Exists(SuppressedAddress.objects.filter(email=OuterRef("email"))))
-    )
-
-
-def _invitation_mail(community: Community, contact: Contact) -> dict:
-    join_url = (
-        absolute_url(community, reverse("join")) + "?invite=" + invitation_token(contact=contact)
-    )
-    opt_out_url = absolute_url(
-        community,
-        reverse("donations:opt_out", args=[signing.dumps(contact.pk, salt=OPT_OUT_SALT)]),
-    )
-    context = {"community": community, "contact": contact, "join_url": join_url,
-               "opt_out_url": opt_out_url}  # fmt: skip
-    subject = render_to_string("donations/mail/invitation_subject.txt", context).strip()
-    return {"subject": f"[{community.name}] {subject}",
-            "body": render_to_string("donations/mail/invitation.txt", context),
-            "from_email": settings.DEFAULT_FROM_EMAIL, "to": [contact.email]}  # fmt: skip
+def invitations_record(*, mailing, contact_ids: list[int]) -> None:
+    """A mailing to a contacts segment was queued for these contacts: they are invited (once:
+    a later mailing's segment leaves them out), by that mailing."""
+    now = timezone.now()
+    Invitation.objects.bulk_create(
+        [Invitation(community_id=mailing.community_id, contact_id=pk, mailing=mailing,
+                    created_by_id=mailing.created_by_id, created_at=now)
+         for pk in contact_ids],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    Contact.objects.filter(pk__in=contact_ids, invited_at__isnull=True).update(invited_at=now)
 
 
 @transaction.atomic
-def contacts_invite(*, community: Community, contacts, by) -> int:
-    """Mail an invitation to join to every contact in `contacts` who may receive one (see
-    `invitable`; the others are left out, never mailed). Each contact is invited once (the
-    `Invitation` row is unique); mail leaves after commit. Returns how many were invited."""
-    chosen = list(invitable(contacts.filter(community=community)).select_for_update(of=("self",)))
-    now = timezone.now()
-    rows = [Invitation(community=community, contact=c, email=c.email, created_by=by,
-                       created_at=now) for c in chosen]  # fmt: skip
-    Invitation.objects.bulk_create(rows)
-    Contact.objects.filter(pk__in=[c.pk for c in chosen]).update(invited_at=now)
-    mails = [_invitation_mail(community, c) for c in chosen]
-    for mail in mails:
-        transaction.on_commit(lambda mail=mail: send_email.enqueue(**mail))
-    return len(chosen)
+def invitation_draft(*, community: Community, by):
+    """A draft mailing inviting contacts to join, to the segment of every contact who may be
+    invited (made on first use; staff may choose a narrower contacts segment), with the
+    standard text. Staff preview, test, edit and send or schedule it like any mailing."""
+    from enishi.mailings.models import Mailing, Segment
+
+    segment, _created = Segment.objects.get_or_create(
+        community=community, audience=Segment.Audience.CONTACTS, conditions={"everyone": True},
+        defaults={"name": gettext("招待できる連絡先すべて"), "created_by": by},
+    )  # fmt: skip
+    context = {"community": community}
+    return Mailing.objects.create(
+        community=community, segment=segment, topic=None, created_by=by,
+        subject=render_to_string("donations/mail/invitation_subject.txt", context).strip(),
+        body=render_to_string("donations/mail/invitation_body.md", context).strip() + "\n",
+    )  # fmt: skip
 
 
 def opt_out_contact(*, token: str) -> Contact | None:

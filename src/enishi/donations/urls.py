@@ -18,4 +18,6 @@ urlpatterns = [
     path("staff/contacts/invite/", views.contact_invite, name="contact_invite"),
     path("staff/contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/no-more-mail/<str:token>/", views.opt_out, name="opt_out"),
+    path("contacts/no-more-mail/<str:token>/one-click/", views.opt_out_one_click,
+         name="opt_out_one_click"),  # fmt: skip
 ]

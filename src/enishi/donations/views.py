@@ -6,17 +6,20 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from enishi.communities.permissions import Perm, staff_required
+from enishi.communities.permissions import Perm, has_perm, staff_required
 from enishi.core import imports
 from enishi.core.models import ImportRecord
 from enishi.core.spreadsheets import excel_csv
+from enishi.mailings.models import Mailing, Segment
 from enishi.privacy.models import AuditEvent
 from enishi.privacy.services import audit_request
 
@@ -233,25 +236,44 @@ def contact_detail(request, pk: int):
 
 @staff_required(Perm.DONATIONS)
 def contact_invite(request):
-    """Who an invitation would reach and who is left out, and why; POST sends."""
+    """Who an invitation would reach and who is left out, and why. POST makes the invitation
+    as a draft mailing (sending it is the mailings' work: preview, test, schedule, retries)."""
     counts = selectors.invitation_counts(community=request.community)
+    can_mail = has_perm(request.user, request.community, Perm.MAILINGS)
     if request.method == "POST":
-        sent = services.contacts_invite(
-            community=request.community,
-            contacts=Contact.objects.filter(community=request.community), by=request.user,
-        )  # fmt: skip
-        messages.success(request, _("%(n)d 人に招待メールを送りました。") % {"n": sent})
-        return redirect("donations:contact_list")
-    return render(request, "donations/staff/contact_invite.html", {"counts": counts})
+        if not can_mail:
+            raise PermissionDenied
+        mailing = services.invitation_draft(community=request.community, by=request.user)
+        messages.success(
+            request, _("招待メールの下書きを作りました。プレビューで確かめてから送信してください。")
+        )
+        return redirect("mailings:mailing_detail", mailing.pk)
+    invitations = Mailing.objects.filter(
+        community=request.community, segment__audience=Segment.Audience.CONTACTS
+    ).select_related("segment")[:20]
+    return render(request, "donations/staff/contact_invite.html",
+                  {"counts": counts, "can_mail": can_mail, "invitations": invitations})  # fmt: skip
+
+
+def _opt_out_contact(token: str) -> Contact:
+    contact = services.opt_out_contact(token=token)
+    if contact is None:
+        raise Http404
+    return contact
 
 
 def opt_out(request, token: str):
     """A contact's "no more information" link: GET asks, POST records the answer."""
-    contact = services.opt_out_contact(token=token)
-    if contact is None:
-        raise Http404
+    contact = _opt_out_contact(token)
     done = False
     if request.method == "POST":
         services.contact_opt_out(contact=contact)
         done = True
     return render(request, "donations/opt_out.html", {"done": done})
+
+
+@csrf_exempt  # RFC 8058: the mail client POSTs without a page, cookie or token of ours
+@require_POST
+def opt_out_one_click(request, token: str):
+    services.contact_opt_out(contact=_opt_out_contact(token))
+    return HttpResponse(_("配信を停止しました。"), content_type="text/plain; charset=utf-8")

@@ -6,10 +6,11 @@ from enishi.activities.forms import DATETIME_WIDGET
 from enishi.activities.models import Activity
 from enishi.communities.models import Tag
 from enishi.core.japan import PREFECTURE_CHOICES, REGIONS
+from enishi.donations.models import Contact
 from enishi.ledger.selectors import Stage
 from enishi.members.models import Tie, Use
 
-from .messages import merge_errors
+from .messages import invitation_link_missing, merge_errors
 from .models import Journey, Mailing, MailTopic, Segment
 from .selectors import AGE_BANDS
 
@@ -78,6 +79,9 @@ class SegmentForm(forms.Form):
                                     widget=DATE_WIDGET)  # fmt: skip
     attended_to = forms.DateField(label=_("参加した時期（まで）"), required=False,
                                   widget=DATE_WIDGET)  # fmt: skip
+    donated = forms.BooleanField(label=_("ふるさと納税で寄附した会員"), required=False)
+    donated_from = forms.DateField(label=_("寄附日（から）"), required=False, widget=DATE_WIDGET)
+    donated_to = forms.DateField(label=_("寄附日（まで）"), required=False, widget=DATE_WIDGET)
     inactive_days = forms.IntegerField(
         label=_("最後の関わりから何日以上たっているか"), required=False, min_value=1,
         max_value=3650, help_text=_("例：180（半年以上、参加も登録も記録がない会員）"),
@@ -111,13 +115,16 @@ class SegmentForm(forms.Form):
         for key in ("from", "to"):
             initial[f"joined_{key}"] = c.get("joined", {}).get(key)
             initial[f"attended_{key}"] = c.get("attended", {}).get(key)
+        initial["donated"] = "donated" in c
+        for key in ("from", "to"):
+            initial[f"donated_{key}"] = c.get("donated", {}).get(key)
         initial["attended_use"] = c.get("attended", {}).get("use", "")
         initial["attended_activity"] = c.get("attended", {}).get("activity")
         return initial
 
     def clean(self):
         data = super().clean()
-        for prefix in ("joined", "attended"):
+        for prefix in ("joined", "attended", "donated"):
             start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
             if start and end and start > end:
                 self.add_error(f"{prefix}_to", _("終わりの日は始まりの日より後にしてください。"))
@@ -156,6 +163,63 @@ class SegmentForm(forms.Form):
             attended["activity"] = data["attended_activity"].pk
         if attended:
             conditions["attended"] = attended
+        donated = {k: data[f"donated_{k}"].isoformat() for k in ("from", "to")
+                   if data.get(f"donated_{k}")}  # fmt: skip
+        if donated or data.get("donated"):
+            conditions["donated"] = donated or {"ever": True}
+        return conditions
+
+
+class ContactSegmentForm(forms.Form):
+    """A contacts segment: who an invitation to join goes to, among the contacts who agreed
+    to information from the municipality and have not been invited yet."""
+
+    name = forms.CharField(label=_("セグメント名"), max_length=80)
+    match = forms.ChoiceField(
+        label=_("条件の組み合わせ"), choices=Segment.Match.choices, initial=Segment.Match.ALL,
+        widget=forms.RadioSelect,
+    )  # fmt: skip
+    everyone = forms.BooleanField(
+        label=_("招待できる連絡先すべて"), required=False,
+        help_text=_("お知らせに同意し、まだ招待していない連絡先です。"),
+    )  # fmt: skip
+    sources = forms.MultipleChoiceField(
+        label=_("出どころ"), choices=Contact.Source.choices, required=False, widget=CHECKBOXES
+    )
+    donated_from = forms.DateField(label=_("寄附日（から）"), required=False,
+                                   widget=DATE_WIDGET)  # fmt: skip
+    donated_to = forms.DateField(label=_("寄附日（まで）"), required=False, widget=DATE_WIDGET)
+
+    @classmethod
+    def initial_from(cls, segment: Segment) -> dict:
+        c = segment.conditions
+        return {"name": segment.name, "match": segment.match,
+                "everyone": c.get("everyone", False), "sources": c.get("sources", []),
+                "donated_from": c.get("donated", {}).get("from"),
+                "donated_to": c.get("donated", {}).get("to")}  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("donated_from"), data.get("donated_to")
+        if start and end and start > end:
+            self.add_error("donated_to", _("終わりの日は始まりの日より後にしてください。"))
+        if not self.errors and not self.conditions():
+            raise forms.ValidationError(
+                _("条件を1つ以上選んでください。全員を招待するときは「招待できる連絡先すべて」を選びます。")
+            )
+        return data
+
+    def conditions(self) -> dict:
+        data = self.cleaned_data
+        conditions = {}
+        if data.get("everyone"):
+            conditions["everyone"] = True
+        if data.get("sources"):
+            conditions["sources"] = list(data["sources"])
+        donated = {k: data[f"donated_{k}"].isoformat() for k in ("from", "to")
+                   if data.get(f"donated_{k}")}  # fmt: skip
+        if donated:
+            conditions["donated"] = donated
         return conditions
 
 
@@ -172,7 +236,8 @@ class MailingForm(forms.ModelForm):
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topic"].queryset = MailTopic.objects.filter(community=community)
-        self.fields["topic"].empty_label = None
+        self.fields["topic"].empty_label = _("（招待メールでは使いません）")
+        self.fields["topic"].required = False
         self.fields["segment"].queryset = Segment.objects.filter(community=community)
         self.fields["segment"].required = True
         self.fields["activity"].queryset = Activity.objects.filter(
@@ -182,11 +247,20 @@ class MailingForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        segment = data.get("segment")
+        contacts = segment is not None and segment.for_contacts
+        if contacts:
+            data["topic"] = None  # contacts are on no list: their own "no more mail" link
+        elif segment is not None and not data.get("topic"):
+            self.add_error("topic", _("配信リストを選んでください。"))
         has_activity = bool(data.get("activity"))
-        for name in ("subject", "body"):
-            if data.get(name):
-                for error in merge_errors(data[name], has_activity=has_activity):
-                    self.add_error(name, error)
+        errors = {name: merge_errors(data[name], has_activity=has_activity, contacts=contacts)
+                  for name in ("subject", "body") if data.get(name)}  # fmt: skip
+        if contacts and data.get("body") and "{join_url}" not in data["body"]:
+            errors["body"].append(invitation_link_missing())
+        for name, messages in errors.items():
+            for error in messages:
+                self.add_error(name, error)
         return data
 
 

@@ -33,13 +33,24 @@ MERGE_FIELDS = {
     "recommended_activities": gettext_lazy("その人に合う活動3件と理由（自動送信）"),
     "mypage_url": gettext_lazy("マイページ"),
 }
+# An invitation to join (a mailing to contacts): what a contact has, and their own link.
+CONTACT_MERGE_FIELDS = {
+    "name": gettext_lazy("氏名（寄附のときの名前）"),
+    "join_url": gettext_lazy("その人専用の登録リンク（入力欄に情報が入ります）"),
+    "activity_title": MERGE_FIELDS["activity_title"],
+    "activity_url": MERGE_FIELDS["activity_url"],
+}
 STANDING_FIELDS = {"rank", "points"}
 ACTIVITY_FIELDS = {"activity_title", "activity_url"}
 
 
-def merge_errors(text: str, *, has_activity: bool = True, journey: bool = False) -> list[str]:
+def merge_errors(
+    text: str, *, has_activity: bool = True, journey: bool = False, contacts: bool = False
+) -> list[str]:
     """What is wrong with the merge fields of `text`, in words staff understand; [] if fine.
-    Checked when a mailing is saved and previewed, so a broken field never reaches sending."""
+    Checked when a mailing is saved and previewed, so a broken field never reaches sending.
+    `contacts`: an invitation, whose fields are the contact's (CONTACT_MERGE_FIELDS)."""
+    fields = CONTACT_MERGE_FIELDS if contacts else MERGE_FIELDS
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError:
@@ -53,7 +64,7 @@ def merge_errors(text: str, *, has_activity: bool = True, journey: bool = False)
     for _literal, field, spec, conversion in parsed:
         if field is None:
             continue
-        if field not in MERGE_FIELDS or spec or conversion:
+        if field not in fields or spec or conversion:
             errors.append(_("差し込み項目 {%(field)s} はありません。") % {"field": field})
         elif field in ACTIVITY_FIELDS and not has_activity:
             errors.append(
@@ -62,6 +73,10 @@ def merge_errors(text: str, *, has_activity: bool = True, journey: bool = False)
         elif field == "recommended_activities" and not journey:
             errors.append(_("{recommended_activities} は自動送信でだけ使えます。"))
     return errors
+
+
+def invitation_link_missing() -> str:
+    return _("招待のメールには、その人専用の登録リンク {join_url} を入れてください。")
 
 
 def merge_fields_used(*texts: str) -> set[str]:
@@ -103,9 +118,13 @@ class Value:
 class MailingRenderer:
     """Renders one mailing for many members. The Markdown is turned into HTML once, with each
     merge field as a placeholder that is then replaced by the member's value (escaped), so a
-    nickname can never inject markup and 100,000 mails do not mean 100,000 Markdown runs."""
+    nickname can never inject markup and 100,000 mails do not mean 100,000 Markdown runs.
+    Subclasses render for other recipients (`merge_fields`, `values`, `unsubscribe_urls`)."""
 
-    def __init__(self, *, community, topic: MailTopic, subject: str, body: str, activity=None):
+    merge_fields = MERGE_FIELDS
+
+    def __init__(self, *, community, topic: MailTopic | None, subject: str, body: str,
+                 activity=None):  # fmt: skip
         self.community = community
         self.topic = topic
         self.subject = subject
@@ -116,7 +135,7 @@ class MailingRenderer:
         self._marker = "zq" + secrets.token_hex(6)
         # Letters and digits only, so Markdown leaves the placeholders as they are.
         self._placeholders = {
-            f: f"{self._marker}x{i}x{self._marker}" for i, f in enumerate(MERGE_FIELDS)
+            f: f"{self._marker}x{i}x{self._marker}" for i, f in enumerate(self.merge_fields)
         }
         placeholders = self._placeholders
         self._body_html = str(render_markdown(body.format_map(placeholders)))
@@ -162,23 +181,25 @@ class MailingRenderer:
             merged[field] = Value(text="", html="")
         return merged
 
-    def render(self, member: Member, *, standing=None, recommended=(), message_id: str = ""):
-        """The member's mail: subject, text, html (the whole document), content (the part
+    def unsubscribe_urls(self, member: Member) -> tuple[str, str]:
+        """The footer's page for leaving the list, and the one-click POST of RFC 8058."""
+        token = unsubscribe_token(member=member, topic=self.topic)
+        return (
+            absolute_url(self.community, reverse("mailings:unsubscribe", args=[token])),
+            absolute_url(self.community, reverse("mailings:unsubscribe_one_click", args=[token])),
+        )
+
+    def render(self, recipient, *, standing=None, recommended=(), message_id: str = ""):
+        """The recipient's mail: subject, text, html (the whole document), content (the part
         inside <body>, for the preview page) and headers."""
-        values = self.values(member, standing, recommended)
+        values = self.values(recipient, standing, recommended)
         text_values = {k: v.text for k, v in values.items()}
         subject = self.subject.format_map(text_values)
         body = self.body.format_map(text_values)
         html_body = self._body_html
         for field, value in values.items():
             html_body = html_body.replace(self._placeholders[field], value.html)
-        token = unsubscribe_token(member=member, topic=self.topic)
-        unsubscribe_url = absolute_url(
-            self.community, reverse("mailings:unsubscribe", args=[token])
-        )
-        one_click_url = absolute_url(
-            self.community, reverse("mailings:unsubscribe_one_click", args=[token])
-        )
+        unsubscribe_url, one_click_url = self.unsubscribe_urls(recipient)
         context = {
             "community": self.community,
             "topic": self.topic,
@@ -200,8 +221,8 @@ class MailingRenderer:
         return {"subject": subject, "text": text, "html": html, "content": content,
                 "headers": headers}  # fmt: skip
 
-    def message(self, member: Member, email: str, **kwargs) -> EmailMultiAlternatives:
-        mail = self.render(member, **kwargs)
+    def message(self, recipient, email: str, **kwargs) -> EmailMultiAlternatives:
+        mail = self.render(recipient, **kwargs)
         message = MailingMessage(
             subject=mail["subject"], body=mail["text"], from_email=self.from_email, to=[email],
             headers=mail["headers"],
@@ -211,7 +232,10 @@ class MailingRenderer:
 
 
 def renderer_for(mailing) -> MailingRenderer:
-    return MailingRenderer(
+    renderer = MailingRenderer
+    if mailing.for_contacts:
+        from enishi.donations.messages import InvitationRenderer as renderer
+    return renderer(
         community=mailing.community,
         topic=mailing.topic,
         subject=mailing.subject,

@@ -58,14 +58,22 @@ class SuppressedAddress(models.Model):
 
 
 class Segment(models.Model):
-    """Saved conditions choosing members; compiled into one query by `selectors`."""
+    """Saved conditions choosing members (or, for invitations to join, contacts who agreed to
+    information from the municipality); compiled into one query by `selectors`."""
 
     class Match(models.TextChoices):
         ALL = "all", _("すべての条件に当てはまる（AND）")
         ANY = "any", _("いずれかの条件に当てはまる（OR）")
 
+    class Audience(models.TextChoices):
+        MEMBERS = "members", _("会員")
+        CONTACTS = "contacts", _("連絡先（登録への招待）")
+
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="segments")
     name = models.CharField(_("セグメント名"), max_length=80)
+    audience = models.CharField(
+        _("送り先の種類"), max_length=10, choices=Audience.choices, default=Audience.MEMBERS
+    )
     match = models.CharField(
         _("条件の組み合わせ"), max_length=3, choices=Match.choices, default=Match.ALL
     )
@@ -80,11 +88,19 @@ class Segment(models.Model):
         ordering = ["name", "pk"]
 
     def __str__(self):
+        if self.audience == self.Audience.CONTACTS:
+            return _("%(name)s（連絡先）") % {"name": self.name}
         return self.name
+
+    @property
+    def for_contacts(self) -> bool:
+        return self.audience == self.Audience.CONTACTS
 
 
 class Mailing(models.Model):
-    """One newsletter (or one run of a journey): subject and Markdown body with merge fields."""
+    """One newsletter (or one run of a journey): subject and Markdown body with merge fields.
+    A mailing to a contacts segment is an invitation to join: no list (topic), each contact's
+    own registration link, and the contact's "no more mail" link instead of the list's."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("下書き")
@@ -94,8 +110,9 @@ class Mailing(models.Model):
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="mailings")
     topic = models.ForeignKey(
-        MailTopic, on_delete=models.PROTECT, related_name="mailings", verbose_name=_("配信リスト")
-    )
+        MailTopic, on_delete=models.PROTECT, null=True, blank=True, related_name="mailings",
+        verbose_name=_("配信リスト"),
+    )  # fmt: skip
     segment = models.ForeignKey(
         Segment, on_delete=models.PROTECT, null=True, blank=True, related_name="mailings",
         verbose_name=_("送り先のセグメント"),
@@ -126,9 +143,14 @@ class Mailing(models.Model):
     def __str__(self):
         return self.subject
 
+    @property
+    def for_contacts(self) -> bool:
+        return self.segment is not None and self.segment.for_contacts
+
 
 class Delivery(models.Model):
-    """One recipient of one mailing. The unique pair is what makes a second send impossible:
+    """One recipient (a member, or a contact for an invitation) of one mailing. The unique
+    pair is what makes a second send impossible:
     a worker claims the row (queued → sending, with its token) before talking to the mail
     server and marks it sent after."""
 
@@ -144,7 +166,13 @@ class Delivery(models.Model):
     DONE = (Status.SENT, Status.FAILED, Status.INVALID, Status.BOUNCED, Status.SKIPPED)
 
     mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="deliveries")
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    contact = models.ForeignKey(
+        "donations.Contact", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="deliveries",
+    )  # fmt: skip
     email = models.CharField(max_length=254)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -157,6 +185,12 @@ class Delivery(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["mailing", "member"], name="delivery_once"),
+            models.UniqueConstraint(fields=["mailing", "contact"], name="delivery_once_contact"),
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, contact__isnull=True)
+                | Q(member__isnull=True, contact__isnull=False),
+                name="delivery_one_recipient",
+            ),
         ]
         indexes = [
             models.Index(
@@ -166,7 +200,13 @@ class Delivery(models.Model):
             ),
             models.Index(fields=["mailing", "status"]),
             models.Index(fields=["member", "-sent_at"]),
-        ]
+            models.Index(fields=["contact"], condition=Q(contact__isnull=False),
+                         name="delivery_contact"),
+        ]  # fmt: skip
+
+    @property
+    def recipient_id(self) -> int:
+        return self.contact_id if self.contact_id is not None else self.member_id
 
 
 class Journey(models.Model):

@@ -137,6 +137,15 @@ def condition_q(*, community: Community, key: str, value, today: date) -> Q | No
                     session__starts_at__lt=_local_start(end + timedelta(days=1))
                 )
             return Q(Exists(attended))
+        case "donated":  # gave through ふるさと納税 (in a period, when one is given)
+            from enishi.donations.models import Donation
+
+            donations = Donation.objects.filter(member=OuterRef("pk"))
+            if start := _date(value.get("from")):
+                donations = donations.filter(donated_on__gte=start)
+            if end := _date(value.get("to")):
+                donations = donations.filter(donated_on__lte=end)
+            return Q(Exists(donations))
         case "inactive_days":
             since = timezone.now() - timedelta(days=int(value))
             recent = Engagement.objects.filter(member=OuterRef("pk"), occurred_at__gte=since)
@@ -183,10 +192,17 @@ def segment_preview(*, community: Community, match: str, conditions: dict, sampl
         }
 
 
-def mailing_recipients(*, mailing: Mailing) -> QuerySet[Member]:
+def mailing_recipients(*, mailing: Mailing) -> QuerySet:
+    """The members a mailing goes to, or for an invitation (a contacts segment) the contacts
+    not invited yet who agreed to information from the municipality."""
     segment = mailing.segment
     if segment is None:
         return Member.objects.none()
+    if segment.for_contacts:
+        from enishi.donations.selectors import segment_contacts
+
+        return segment_contacts(community=mailing.community, match=segment.match,
+                                conditions=segment.conditions)  # fmt: skip
     return segment_members(
         community=mailing.community,
         match=segment.match,

@@ -48,9 +48,10 @@ QUEUE_CHUNK = 5000
 
 
 def segment_save(
-    *, community: Community, name: str, match: str, conditions: dict, by, segment=None
+    *, community: Community, name: str, match: str, conditions: dict, by, segment=None,
+    audience: str = Segment.Audience.MEMBERS,
 ) -> Segment:
-    segment = segment or Segment(community=community, created_by=by)
+    segment = segment or Segment(community=community, created_by=by, audience=audience)
     segment.name = name
     segment.match = match
     segment.conditions = conditions
@@ -113,20 +114,21 @@ def mailing_queue(*, mailing: Mailing, members=None) -> int:
     if mailing.status not in (Mailing.Status.DRAFT, Mailing.Status.SCHEDULED):
         return 0
     recipients = members if members is not None else mailing_recipients(mailing=mailing)
+    for_contacts = mailing.for_contacts
     now = timezone.now()
     count = 0
     batch = []
-    rows = recipients.order_by("pk").values_list("pk", "user__email")
-    for member_id, email in rows.iterator(chunk_size=QUEUE_CHUNK):
-        batch.append(Delivery(mailing=mailing, member_id=member_id, email=email,
-                              next_attempt_at=now))  # fmt: skip
+    email_field = "email" if for_contacts else "user__email"
+    recipient_field = "contact_id" if for_contacts else "member_id"
+    rows = recipients.order_by("pk").values_list("pk", email_field)
+    for recipient_id, email in rows.iterator(chunk_size=QUEUE_CHUNK):
+        batch.append(Delivery(mailing=mailing, email=email, next_attempt_at=now,
+                              **{recipient_field: recipient_id}))  # fmt: skip
         if len(batch) >= QUEUE_CHUNK:
-            Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-            count += len(batch)
+            count += _create_deliveries(mailing, batch)
             batch = []
     if batch:
-        Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-        count += len(batch)
+        count += _create_deliveries(mailing, batch)
     mailing.status = Mailing.Status.SENDING if count else Mailing.Status.SENT
     mailing.queued_at = now
     if not count:
@@ -135,6 +137,15 @@ def mailing_queue(*, mailing: Mailing, members=None) -> int:
     if count:
         transaction.on_commit(lambda: _enqueue_delivery(mailing.pk))
     return count
+
+
+def _create_deliveries(mailing: Mailing, batch: list[Delivery]) -> int:
+    Delivery.objects.bulk_create(batch, ignore_conflicts=True)
+    if mailing.for_contacts:
+        from enishi.donations.services import invitations_record
+
+        invitations_record(mailing=mailing, contact_ids=[d.contact_id for d in batch])
+    return len(batch)
 
 
 # ---- delivering ------------------------------------------------------------------------
@@ -226,9 +237,9 @@ def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None
     """Send what is due for one mailing, batch by batch, over one mail-server connection.
     Stops at the first failure that is not the recipient's fault (server down, timeout):
     the unsent rows go back to the queue with a back-off and `retry_at` says when."""
-    mailing = Mailing.objects.select_related("community", "topic", "activity", "journey").get(
-        pk=mailing_id
-    )
+    mailing = Mailing.objects.select_related(
+        "community", "topic", "activity", "journey", "segment"
+    ).get(pk=mailing_id)
     renderer = renderer_for(mailing)
     token = secrets.token_hex(16)
     run = DeliveryRun()
@@ -254,14 +265,14 @@ def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None
             )
             if not batch:
                 continue
-            member_ids = [d.member_id for d in batch]
+            recipient_ids = [d.recipient_id for d in batch]
             # Asked again at send time: someone may have unsubscribed since it was queued.
+            reachable, model = _reachable(mailing)
             still_reachable = set(
-                reachable_members(community=mailing.community, topic=mailing.topic)
-                .filter(pk__in=member_ids)
-                .values_list("pk", flat=True)
+                reachable.filter(pk__in=recipient_ids).values_list("pk", flat=True)
             )
-            members = {m.pk: m for m in Member.objects.filter(pk__in=member_ids)}
+            recipients = model.objects.in_bulk(recipient_ids)
+            member_ids = [] if mailing.for_contacts else recipient_ids
             standing = {}
             if renderer.needs_standing:
                 standing = {
@@ -272,11 +283,11 @@ def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None
                     )
                 }
             recommended = {}
-            if "recommended_activities" in renderer.used:
+            if "recommended_activities" in renderer.used and member_ids:
                 recommended = _recommendations(mailing.community, member_ids)
             for position, delivery in enumerate(batch):
                 handled += 1
-                if delivery.member_id not in still_reachable:
+                if delivery.recipient_id not in still_reachable:
                     _mark(delivery, token, Delivery.Status.SKIPPED)
                     run.skipped += 1
                     continue
@@ -288,13 +299,13 @@ def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None
                                      reason=SuppressedAddress.Reason.INVALID)  # fmt: skip
                     run.invalid += 1
                     continue
-                member = members[delivery.member_id]
+                recipient = recipients[delivery.recipient_id]
                 try:
                     message = renderer.message(
-                        member,
+                        recipient,
                         delivery.email,
-                        standing=standing.get(member.pk),
-                        recommended=recommended.get(member.pk, ()),
+                        standing=standing.get(recipient.pk),
+                        recommended=recommended.get(recipient.pk, ()),
                         message_id=f"<mailing{mailing.pk}.delivery{delivery.pk}@enishi>",
                     )
                 except Exception as error:  # noqa: BLE001 - one bad mail must not stop the rest
@@ -347,6 +358,16 @@ def mailing_deliver(*, mailing_id: int, batch_size: int = 100, limit: int | None
         _close(connection)
         mailing_finish_if_done(mailing=mailing)
     return run
+
+
+def _reachable(mailing: Mailing):
+    """Who the mailing may still reach, and their model."""
+    if mailing.for_contacts:
+        from enishi.donations.models import Contact
+        from enishi.donations.selectors import reachable_contacts
+
+        return reachable_contacts(community=mailing.community), Contact
+    return reachable_members(community=mailing.community, topic=mailing.topic), Member
 
 
 def _close(connection) -> None:

@@ -6,6 +6,8 @@ app_name = "mailings"
 urlpatterns = [
     path("staff/segments/", views.segment_list, name="segment_list"),
     path("staff/segments/new/", views.segment_edit, name="segment_create"),
+    path("staff/segments/new/contacts/", views.contact_segment_edit,
+         name="contact_segment_create"),  # fmt: skip
     path("staff/segments/count/", views.segment_count, name="segment_count"),
     path("staff/segments/<int:pk>/", views.segment_edit, name="segment_edit"),
     path("staff/mailings/", views.mailing_list, name="mailing_list"),

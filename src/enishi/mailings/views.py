@@ -14,6 +14,7 @@ from enishi.communities.permissions import Perm, has_perm, staff_required
 from enishi.core.requests import client_ip
 from enishi.core.tasks import send_email
 from enishi.core.text import to_half_width_ascii
+from enishi.donations.selectors import segment_contacts
 from enishi.ledger.selectors import member_standing
 from enishi.members.models import Member
 from enishi.privacy.models import AuditEvent
@@ -21,9 +22,23 @@ from enishi.privacy.selectors import newsletter_opted_in
 from enishi.privacy.services import audit_record
 
 from . import services
-from .forms import JourneyForm, MailingForm, PreviewMemberForm, ScheduleForm, SegmentForm
+from .forms import (
+    ContactSegmentForm,
+    JourneyForm,
+    MailingForm,
+    PreviewMemberForm,
+    ScheduleForm,
+    SegmentForm,
+)
 from .journeys import recommended_activities
-from .messages import MERGE_FIELDS, merge_errors, renderer_for, unsubscribe_token_read
+from .messages import (
+    CONTACT_MERGE_FIELDS,
+    MERGE_FIELDS,
+    invitation_link_missing,
+    merge_errors,
+    renderer_for,
+    unsubscribe_token_read,
+)
 from .models import Delivery, Journey, Mailing, MailTopic, Segment, TopicOptOut
 from .selectors import delivery_counts, journey_figures, mailing_recipients, segment_preview
 
@@ -33,12 +48,16 @@ from .selectors import delivery_counts, journey_figures, mailing_recipients, seg
 @staff_required(Perm.MAILINGS)
 def segment_list(request):
     segments = Segment.objects.filter(community=request.community)
-    return render(request, "mailings/segment_list.html", {"segments": segments})
+    can_invite = has_perm(request.user, request.community, Perm.DONATIONS)
+    return render(request, "mailings/segment_list.html",
+                  {"segments": segments, "can_invite": can_invite})  # fmt: skip
 
 
 @staff_required(Perm.MAILINGS)
 def segment_edit(request, pk: int | None = None):
     segment = get_object_or_404(Segment, pk=pk, community=request.community) if pk else None
+    if segment is not None and segment.for_contacts:
+        return contact_segment_edit(request, pk)
     if request.method == "POST":
         form = SegmentForm(request.POST, community=request.community)
         if form.is_valid():
@@ -53,6 +72,37 @@ def segment_edit(request, pk: int | None = None):
         initial = SegmentForm.initial_from(segment) if segment else None
         form = SegmentForm(initial=initial, community=request.community)
     return render(request, "mailings/segment_form.html", {"form": form, "segment": segment})
+
+
+@staff_required(Perm.MAILINGS)
+def contact_segment_edit(request, pk: int | None = None):
+    """A segment of contacts, for invitations to join (contacts are donation data: staff who
+    may also see donations)."""
+    if not has_perm(request.user, request.community, Perm.DONATIONS):
+        raise PermissionDenied
+    segment = None
+    if pk:
+        segment = get_object_or_404(Segment, pk=pk, community=request.community,
+                                    audience=Segment.Audience.CONTACTS)  # fmt: skip
+    if request.method == "POST":
+        form = ContactSegmentForm(request.POST)
+        if form.is_valid():
+            services.segment_save(
+                community=request.community, segment=segment, by=request.user,
+                name=form.cleaned_data["name"], match=form.cleaned_data["match"],
+                conditions=form.conditions(), audience=Segment.Audience.CONTACTS,
+            )  # fmt: skip
+            messages.success(request, _("セグメントを保存しました。"))
+            return redirect("mailings:segment_list")
+    else:
+        form = ContactSegmentForm(initial=ContactSegmentForm.initial_from(segment)
+                                  if segment else None)  # fmt: skip
+    count = None
+    if segment is not None:
+        count = segment_contacts(community=request.community, match=segment.match,
+                                 conditions=segment.conditions).count()  # fmt: skip
+    return render(request, "mailings/contact_segment_form.html",
+                  {"form": form, "segment": segment, "count": count})  # fmt: skip
 
 
 @staff_required(Perm.MAILINGS)
@@ -124,19 +174,29 @@ def mailing_edit(request, pk: int | None = None):
     return render(
         request,
         "mailings/mailing_form.html",
-        {"form": form, "mailing": mailing, "merge_fields": MERGE_FIELDS.items()},
-    )
+        {"form": form, "mailing": mailing, "merge_fields": MERGE_FIELDS.items(),
+         "contact_merge_fields": CONTACT_MERGE_FIELDS.items()},
+    )  # fmt: skip
 
 
 def _merge_problems(mailing: Mailing) -> list[str]:
-    has_activity = bool(mailing.activity_id)
-    journey = bool(mailing.journey_id)
-    return merge_errors(mailing.subject, has_activity=has_activity, journey=journey) + merge_errors(
-        mailing.body, has_activity=has_activity, journey=journey
-    )
+    flags = {"has_activity": bool(mailing.activity_id), "journey": bool(mailing.journey_id),
+             "contacts": mailing.for_contacts}  # fmt: skip
+    problems = merge_errors(mailing.subject, **flags) + merge_errors(mailing.body, **flags)
+    if mailing.for_contacts and "{join_url}" not in mailing.body:
+        problems.append(invitation_link_missing())
+    return problems
 
 
-def _preview_member(request, mailing: Mailing, number: str) -> Member | None:
+def _preview_member(request, mailing: Mailing, number: str):
+    """Who the preview and the test mail are rendered for: the member with this number, or
+    the first recipient (for an invitation, the first contact it goes or went to)."""
+    if mailing.for_contacts:
+        first = mailing_recipients(mailing=mailing).order_by("pk").first()
+        if first is None:
+            delivery = mailing.deliveries.select_related("contact").order_by("pk").first()
+            first = delivery.contact if delivery is not None else None
+        return first
     if number:
         number = to_half_width_ascii(number).strip().upper()[:20]
         if number.isascii() and number.isdigit():
@@ -145,8 +205,10 @@ def _preview_member(request, mailing: Mailing, number: str) -> Member | None:
     return mailing_recipients(mailing=mailing).order_by("pk").first()
 
 
-def _render_for(mailing: Mailing, member: Member):
+def _render_for(mailing: Mailing, member):
     renderer = renderer_for(mailing)
+    if mailing.for_contacts:
+        return renderer.render(member)
     standing = member_standing(member=member) if renderer.needs_standing else None
     recommended = recommended_activities(member=member) if mailing.journey_id else ()
     return renderer.render(member, standing=standing, recommended=recommended)
@@ -223,9 +285,14 @@ def _can_send(request, mailing: Mailing) -> bool:
         messages.error(request, _("差し込み項目に誤りがあります。プレビューで確認してください。"))
         return False
     if not mailing_recipients(mailing=mailing).exists():
-        messages.error(
-            request, _("送り先が0人です（配信に同意している会員がセグメントにいません）。")
-        )
+        if mailing.for_contacts:
+            messages.error(
+                request, _("送り先が0人です（招待できる連絡先がセグメントにいません）。")
+            )
+        else:
+            messages.error(
+                request, _("送り先が0人です（配信に同意している会員がセグメントにいません）。")
+            )
         return False
     return True
 
@@ -280,7 +347,7 @@ def mailing_deliveries(request, pk: int):
     mailing = _mailing(request, pk)
     deliveries = (
         Delivery.objects.filter(mailing=mailing)
-        .select_related("member")
+        .select_related("member", "contact")
         .order_by("pk")
     )
     status = request.GET.get("status", "")
