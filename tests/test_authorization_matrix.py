@@ -171,6 +171,7 @@ MATRIX = {
     ),
     "donations:contact_list": E("/staff/contacts/", ADMIN),
     "donations:contact_invite": E("/staff/contacts/invite/", ADMIN),
+    "donations:contact_create": E("/staff/contacts/new/", ADMIN),
     "donations:contact_detail": E("/staff/contacts/{contact}/", ADMIN),
     "donations:opt_out": E("/contacts/no-more-mail/{opt_out_token}/", EVERYONE),
     "donations:opt_out_one_click": E(

@@ -174,3 +174,33 @@ def test_query_counts_do_not_grow_with_the_data(client, community, staff, url,
     _data(community, 40)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_staff_add_a_contact_met_at_a_fair_and_may_invite_them(client, community):
+    from enishi.donations.models import Contact
+    from tests.factories import MemberFactory, UserFactory
+    from tests.members.helpers import post
+
+    MemberFactory(community=community, user=UserFactory(email="member@example.jp"))
+    client.force_login(staff_user(community))
+    page = client.get("/staff/contacts/new/").content.decode()
+    assert "フェア・相談会" in page and 'value="donation"' not in page
+    data = {"name": "伊賀　次郎", "name_kana": "いが じろう", "email": "Jiro@Example.jp",
+            "phone": "090-1234-5678", "postal_code": "１００－０００１", "address": "東京都千代田区",
+            "source": "fair", "info_consent": "yes"}  # fmt: skip
+    # Bad input: the page says what is wrong and keeps what was typed.
+    bad = client.post("/staff/contacts/new/", {**data, "postal_code": "12", "email": "x"})
+    text = bad.content.decode()
+    assert bad.status_code == 400 and "郵便番号は7桁の数字です" in text
+    assert "メールアドレスとして読めません" in text and 'value="伊賀　次郎"' in text
+    taken = client.post("/staff/contacts/new/", {**data, "email": "member@example.jp"})
+    assert "すでに会員です" in taken.content.decode()
+    response = post(client, "/staff/contacts/new/", data)
+    jiro = Contact.objects.get(email="jiro@example.jp")
+    assert response.url == f"/staff/contacts/{jiro.pk}/"
+    assert (jiro.name_kana, jiro.postal_code, jiro.phone) == ("イガ ジロウ", "1000001",
+                                                              "09012345678")  # fmt: skip
+    assert jiro.source == "fair" and jiro.consent_recorded_at is not None and jiro.kana_key
+    again = client.post("/staff/contacts/new/", data)
+    assert "連絡先はすでにあります" in again.content.decode()
+    assert "招待メールを送れる</th><td>1<" in client.get("/staff/contacts/invite/").content.decode()

@@ -3,9 +3,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from enishi.core.imports import RowError
 from enishi.core.models import ImportRecord
+from enishi.members.models import Member
 
-from .importer import FIELDS
+from .importer import FIELDS, _email, _kana, _phone, _postal
+from .models import Contact
 
 
 class UploadForm(forms.Form):
@@ -65,3 +68,68 @@ class ContactSearchForm(forms.Form):
 class FiscalYearForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("年度"), min_value=2008, max_value=2100,
                               required=False)  # fmt: skip
+
+
+class ContactForm(forms.ModelForm):
+    """A person staff met (a walk-in at an event, a fair) who has not registered: only what
+    they gave, where they were met and what they answered about information by email."""
+
+    class Meta:
+        model = Contact
+        fields = ["name", "name_kana", "email", "phone", "postal_code", "address", "source",
+                  "info_consent"]  # fmt: skip
+        help_texts = {
+            "info_consent": gettext_lazy(
+                "本人に確かめた答えを選びます。「希望する」の人にだけ登録の案内を送れます。"
+            ),
+            "name_kana": gettext_lazy("全角カタカナにそろえます。"),
+        }
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.community = community
+        self.fields["name"].required = True
+        # Typed as people write it (〒100-0001, 全角): read by clean_postal_code.
+        self.fields["postal_code"] = forms.CharField(
+            label=Contact._meta.get_field("postal_code").verbose_name, max_length=10,
+            required=False, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+        )  # fmt: skip
+        self.fields["source"].choices = [
+            c for c in Contact.Source.choices if c[0] != Contact.Source.DONATION
+        ]
+
+    def _read(self, name: str, parse):
+        value = self.cleaned_data.get(name, "").strip()
+        if not value:
+            return ""
+        try:
+            return parse(value)
+        except RowError as error:
+            raise ValidationError(str(error)) from error
+
+    def clean_name_kana(self):
+        return self._read("name_kana", _kana)
+
+    def clean_postal_code(self):
+        return self._read("postal_code", _postal)
+
+    def clean_phone(self):
+        return self._read("phone", _phone)
+
+    def clean_email(self):
+        email = self._read("email", _email)
+        if not email:
+            return email
+        members = Member.objects.filter(
+            community=self.community, user__email__iexact=email,
+            status__in=[Member.Status.ACTIVE, Member.Status.PENDING],
+        )  # fmt: skip
+        if (found := members.first()) is not None:
+            raise ValidationError(
+                _("このメールアドレスの方はすでに会員です（会員番号 %(number)s）。")
+                % {"number": found.number or "—"}
+            )
+        if Contact.objects.filter(community=self.community, email=email,
+                                  member__isnull=True).exists():  # fmt: skip
+            raise ValidationError(_("このメールアドレスの連絡先はすでにあります。"))
+        return email

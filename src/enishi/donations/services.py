@@ -294,6 +294,17 @@ def contact_claim(*, contact: Contact, member: Member) -> None:
         contact_merge(contact=contact, member=member)
 
 
+def contact_add(*, community: Community, data: dict) -> Contact:
+    """A contact staff type in (met at an event or a fair), with the answer they gave about
+    information from the municipality."""
+    contact = Contact(community=community, **data)
+    if contact.info_consent != Answer.UNKNOWN:
+        contact.consent_recorded_at = timezone.now()
+    _set_keys(contact)
+    contact.save()
+    return contact
+
+
 def contacts_merge_claimed(*, member: Member) -> None:
     """Called when a member becomes active: merge the contacts they claimed by invitation."""
     for contact in Contact.objects.filter(claimed_by=member, member__isnull=True):
@@ -331,7 +342,7 @@ def invitation_draft(*, community: Community, by):
     return Mailing.objects.create(
         community=community, segment=segment, topic=None, created_by=by,
         subject=render_to_string("donations/mail/invitation_subject.txt", context).strip(),
-        body=render_to_string("donations/mail/invitation_body.md", context).strip() + "\n",
+        body=render_to_string("donations/mail/invitation_body.txt", context).strip() + "\n",
     )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from enishi.privacy.models import AuditEvent
 from enishi.privacy.services import audit_request
 
 from . import selectors, services
-from .forms import ContactSearchForm, FiscalYearForm, MappingForm, UploadForm
+from .forms import ContactForm, ContactSearchForm, FiscalYearForm, MappingForm, UploadForm
 from .importer import FIELDS, KIND, DonationImporter
 from .models import Contact, Donation
 from .tasks import import_donations
@@ -219,6 +219,17 @@ def contact_list(request):
         "form": ContactSearchForm(initial={"q": q}), "page": page, "searched": bool(q),
         "invite": selectors.invitation_counts(community=request.community),
     })  # fmt: skip
+
+
+@staff_required(Perm.DONATIONS)
+def contact_create(request):
+    form = ContactForm(request.POST or None, community=request.community)
+    if request.method == "POST" and form.is_valid():
+        contact = services.contact_add(community=request.community, data=form.cleaned_data)
+        messages.success(request, _("連絡先を登録しました。"))
+        return redirect("donations:contact_detail", pk=contact.pk)
+    return render(request, "donations/staff/contact_form.html", {"form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
 
 
 @staff_required(Perm.DONATIONS)
