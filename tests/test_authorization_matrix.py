@@ -122,6 +122,10 @@ MATRIX = {
     "activities:checkin_walk_in": E(
         "/staff/checkin/{session}/walk-in/", ACTIVITY_STAFF, "post", member="{member}"
     ),
+    "activities:checkin_walk_in_contact": E(
+        "/staff/checkin/{session}/walk-in/contact/", ACTIVITY_STAFF, "post", name="来場 者",
+        info_consent="unknown",
+    ),
     "activities:checkin_display": E("/staff/checkin/{session}/display/", ACTIVITY_STAFF),
     "activities:checkin_close": E("/staff/checkin/{session}/close/", ACTIVITY_STAFF, "post"),
     "activities:self_checkin": E("/checkin/{self_checkin_token}/", MEMBER),

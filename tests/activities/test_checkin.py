@@ -252,3 +252,49 @@ def test_exports_survive_control_characters_and_neutralise_formulas(client, comm
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     values = [c for row in sheet.iter_rows(values_only=True) for c in row]
     assert "'=HYPERLINK(1)" in values and "beepbeep" in values
+
+
+def test_a_walk_in_who_is_not_a_member_is_recorded_and_becomes_theirs_when_they_join(
+    desk, session, community
+):
+    """Someone without a membership comes: the desk records them as a contact's attendance;
+    when they join through an invitation, it becomes their attended application and entry."""
+    from enishi.donations.messages import invitation_token
+    from enishi.donations.models import Contact, ContactAttendance
+    from enishi.members.models import Member
+    from tests.members.helpers import VALID_JOIN, confirmation_link
+
+    member = MemberFactory(community=community)
+    url = f"/staff/checkin/{session.pk}/walk-in/contact/"
+    page = desk.get(f"/staff/checkin/{session.pk}/").content.decode()
+    assert "会員でない方の当日参加を記録する" in page
+    # A member's address is refused with a reason, and what was typed stays.
+    refused = desk.post(url, {"name": "伊賀 三郎", "email": member.user.email,
+                              "info_consent": "yes"})  # fmt: skip
+    assert refused.status_code == 400
+    assert "すでに会員です" in refused.content.decode()
+    assert 'value="伊賀 三郎"' in refused.content.decode()
+    data = {"name": "伊賀 三郎", "name_kana": "いが さぶろう", "email": "saburo@example.jp",
+            "info_consent": "yes"}  # fmt: skip
+    page = post(desk, url, data, follow=True).content.decode()
+    assert "伊賀 三郎 さんの当日参加を記録しました" in page
+    assert "ほかに未登録の当日参加 1 人" in page
+    saburo = Contact.objects.get(email="saburo@example.jp")
+    assert saburo.source == "event" and saburo.name_kana == "イガ サブロウ"
+    post(desk, url, data)  # entered twice: still one contact, one attendance
+    assert Contact.objects.count() == 1 and ContactAttendance.objects.count() == 1
+    assert session.activity.title in desk.get(f"/staff/contacts/{saburo.pk}/").content.decode()
+
+    # They join through an invitation link; on verifying their address the attendance is theirs.
+    joiner = Client()
+    data = {**VALID_JOIN, "email": "saburo@example.jp", "family_name": "伊賀",
+            "given_name": "三郎", "invitation": invitation_token(contact=saburo)}  # fmt: skip
+    assert post(joiner, "/join/", data).status_code == 302
+    post(joiner, confirmation_link("saburo@example.jp"))
+    joined = Member.objects.get(user__email="saburo@example.jp")
+    assert joined.status == Member.Status.ACTIVE
+    application = Application.objects.get(member=joined, session=session)
+    assert application.status == Status.ATTENDED
+    assert ledger_rows(joined, session) == 1
+    saburo.refresh_from_db()
+    assert saburo.member == joined and saburo.email == ""

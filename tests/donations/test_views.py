@@ -186,8 +186,8 @@ def test_staff_add_a_contact_met_at_a_fair_and_may_invite_them(client, community
     page = client.get("/staff/contacts/new/").content.decode()
     assert "フェア・相談会" in page and 'value="donation"' not in page
     data = {"name": "伊賀　次郎", "name_kana": "いが じろう", "email": "Jiro@Example.jp",
-            "phone": "090-1234-5678", "postal_code": "１００－０００１", "address": "東京都千代田区",
-            "source": "fair", "info_consent": "yes"}  # fmt: skip
+            "phone": "090-1234-5678", "postal_code": "１００－０００１",
+            "address": "東京都千代田区", "source": "fair", "info_consent": "yes"}  # fmt: skip
     # Bad input: the page says what is wrong and keeps what was typed.
     bad = client.post("/staff/contacts/new/", {**data, "postal_code": "12", "email": "x"})
     text = bad.content.decode()

@@ -1,5 +1,6 @@
 """受付 pages: the staff's phone at the door, the venue screen, and a member's own scan."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +11,9 @@ from django.views.decorators.http import require_POST
 
 from enishi.communities.permissions import Perm, staff_required, visible_activities
 from enishi.core.qr import qr_svg
+from enishi.donations.forms import WalkInForm
+from enishi.donations.models import ContactAttendance
+from enishi.donations.services import contact_walk_in
 from enishi.ledger.selectors import member_standing
 from enishi.members.models import Member
 from enishi.members.selectors import member_for_user
@@ -39,6 +43,7 @@ def _counts(session: ActivitySession) -> dict:
     return {
         "attended": attended,
         "expected": attended + statuses.count(Application.Status.ACCEPTED),
+        "walk_in_contacts": ContactAttendance.objects.filter(session=session).count(),
     }
 
 
@@ -81,14 +86,18 @@ def desk(request, pk: int):
             else checkin.CheckinResult("unknown_member")
         )
         return _show_on_desk(request, session, result)
-    result = _last_result(request)
+    return _desk(request, session, _last_result(request))
+
+
+def _desk(request, session, result, walk_in_form=None, status=200):
     return render(request, "activities/checkin/desk.html", {
         "session": session,
         "activity": session.activity,
         "counts": _counts(session),
         "result": result,
         "standing": member_standing(member=result.member) if result and result.member else None,
-    })  # fmt: skip
+        "walk_in_form": walk_in_form or WalkInForm(community=request.community),
+    }, status=status)  # fmt: skip
 
 
 @staff_required(Perm.CHECKIN)
@@ -109,6 +118,22 @@ def walk_in(request, pk: int):
     member = get_object_or_404(Member, pk=member_pk, community=request.community)
     result = checkin.checkin_walk_in(session=session, member=member, by=request.user)
     return _show_on_desk(request, session, result)
+
+
+@staff_required(Perm.CHECKIN)
+@require_POST
+def walk_in_contact(request, pk: int):
+    """Someone who has not registered came: recorded as a contact's attendance (it becomes
+    theirs when they join). A member is checked in by number instead."""
+    session = _session(request, pk)
+    form = WalkInForm(request.POST, community=request.community)
+    if not form.is_valid():
+        return _desk(request, session, None, walk_in_form=form, status=400)
+    data = {k: v for k, v in form.cleaned_data.items()}
+    contact_walk_in(session=session, data=data, existing=form.existing, by=request.user)
+    messages.success(request, _("%(name)s さんの当日参加を記録しました（未登録）。")
+                     % {"name": data["name"]})  # fmt: skip
+    return redirect("activities:checkin_desk", pk=session.pk)
 
 
 @staff_required(Perm.CHECKIN)

@@ -388,6 +388,31 @@ def application_mark_attended(*, application: Application, by) -> Application:
 
 
 @transaction.atomic
+def application_record_past_walk_in(*, session, member, by, message: str) -> Application:
+    """Someone came as a walk-in before they were a member (recorded on a contact) and has
+    now joined: their attendance becomes an attended application and its ledger entry, as if
+    they had been let in at the door. The door's capacity check is not asked again: they were
+    there. A member already attended is left as they are."""
+    application = (
+        Application.objects.filter(session=session, member=member)
+        .exclude(status=Status.CANCELLED)
+        .first()
+    )
+    if application is None:
+        application = Application.objects.create(
+            session=session, member=member, status=Status.APPLIED, answers=[]
+        )
+        ApplicationEvent.objects.create(application=application, from_status="",
+                                        to_status=Status.APPLIED, by=_actor(by),
+                                        message=message)  # fmt: skip
+    if application.status in (Status.APPLIED, Status.WAITLISTED):
+        _move(application, Status.ACCEPTED, by=by, message=message)
+    if application.status == Status.ACCEPTED:
+        application = application_mark_attended(application=application, by=by)
+    return application
+
+
+@transaction.atomic
 def application_mark_no_show(*, application: Application, by) -> Application:
     """Mark an accepted applicant who did not come, once the session has started."""
     session, application = _lock_application(application)

@@ -45,6 +45,8 @@ urlpatterns = [
     path("staff/checkin/<int:pk>/", checkin_views.desk, name="checkin_desk"),
     path("staff/checkin/<int:pk>/card/<str:token>/", checkin_views.card, name="checkin_card"),
     path("staff/checkin/<int:pk>/walk-in/", checkin_views.walk_in, name="checkin_walk_in"),
+    path("staff/checkin/<int:pk>/walk-in/contact/", checkin_views.walk_in_contact,
+         name="checkin_walk_in_contact"),  # fmt: skip
     path("staff/checkin/<int:pk>/display/", checkin_views.display, name="checkin_display"),
     path("staff/checkin/<int:pk>/close/", checkin_views.close, name="checkin_close"),
     path("checkin/<str:token>/", checkin_views.self_checkin, name="self_checkin"),

@@ -85,16 +85,21 @@ class ContactForm(forms.ModelForm):
             "name_kana": gettext_lazy("全角カタカナにそろえます。"),
         }
 
+    reuse_existing = False
+
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
         self.community = community
+        self.existing = None
         self.fields["name"].required = True
+        if "postal_code" not in self.fields:
+            return
         # Typed as people write it (〒100-0001, 全角): read by clean_postal_code.
         self.fields["postal_code"] = forms.CharField(
             label=Contact._meta.get_field("postal_code").verbose_name, max_length=10,
             required=False, widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
         )  # fmt: skip
-        self.fields["source"].choices = [
+        self.fields["source"].choices = [  # donors come from the import
             c for c in Contact.Source.choices if c[0] != Contact.Source.DONATION
         ]
 
@@ -129,7 +134,26 @@ class ContactForm(forms.ModelForm):
                 _("このメールアドレスの方はすでに会員です（会員番号 %(number)s）。")
                 % {"number": found.number or "—"}
             )
-        if Contact.objects.filter(community=self.community, email=email,
-                                  member__isnull=True).exists():  # fmt: skip
+        self.existing = (
+            Contact.objects.filter(community=self.community, email=email, member__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if self.existing is not None and not self.reuse_existing:
             raise ValidationError(_("このメールアドレスの連絡先はすでにあります。"))
         return email
+
+
+class WalkInForm(ContactForm):
+    """Someone not registered who came to a session (at the check-in desk): the few things
+    asked at the door. An email already on a contact adds the attendance to that contact."""
+
+    reuse_existing = True
+
+    class Meta(ContactForm.Meta):
+        fields = ["name", "name_kana", "email", "phone", "info_consent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("id", f"walk-in-{name}")

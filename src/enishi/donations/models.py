@@ -175,3 +175,23 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+
+class ContactAttendance(models.Model):
+    """A contact came to an activity session as a walk-in (recorded at the check-in desk).
+    When the contact becomes a member, it becomes their attended application and ledger
+    entry."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="attendances")
+    session = models.ForeignKey(
+        "activities.ActivitySession", on_delete=models.CASCADE, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "session"], name="contactattendance_once"),
+        ]

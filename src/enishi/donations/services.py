@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from enishi.activities.services import application_record_past_walk_in
 from enishi.communities.models import Community
 from enishi.core.imports import parse_row
 from enishi.core.text import address_key, kana_key, name_key
@@ -19,7 +20,7 @@ from enishi.members.models import Member
 from .importer import DONATION_FIELDS, DonationImporter
 from .matching import Keys, Pool, keys_of
 from .messages import INVITATION_SALT, OPT_OUT_SALT
-from .models import Answer, Contact, Donation, Invitation, MatchReview
+from .models import Answer, Contact, ContactAttendance, Donation, Invitation, MatchReview
 
 INVITATION_MAX_AGE = 180 * 24 * 3600
 
@@ -208,6 +209,10 @@ def contact_merge(*, contact: Contact, member: Member) -> Contact:
     for donation in donations:
         donation.member = member
     _record_many_in_ledger(contact.community, donations)
+    for attendance in contact.attendances.select_related("session__activity"):
+        application_record_past_walk_in(session=attendance.session, member=member,
+                                        by=attendance.recorded_by,
+                                        message=gettext("当日参加（会員になる前）"))  # fmt: skip
     for review in _reviews_naming(contact):
         review.candidates = [
             {"kind": "member", "id": member.pk, "reason": c["reason"]}
@@ -302,6 +307,32 @@ def contact_add(*, community: Community, data: dict) -> Contact:
         contact.consent_recorded_at = timezone.now()
     _set_keys(contact)
     contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_walk_in(*, session, data: dict, existing: Contact | None, by) -> Contact:
+    """Someone not registered came to `session`: recorded on their contact (the one with the
+    same email, or a new one met at this event), once per session."""
+    community = session.activity.community
+    if existing is not None:
+        contact = Contact.objects.select_for_update().get(pk=existing.pk)
+        changed = False
+        for name in ("name_kana", "phone"):
+            if data.get(name) and not getattr(contact, name):
+                setattr(contact, name, data[name])
+                changed = True
+        if data["info_consent"] != Answer.UNKNOWN and data["info_consent"] != contact.info_consent:
+            contact.info_consent = data["info_consent"]  # the answer given today counts
+            contact.consent_recorded_at = timezone.now()
+            changed = True
+        if changed:
+            _set_keys(contact)
+            contact.save()
+    else:
+        contact = contact_add(community=community, data={**data, "source": Contact.Source.EVENT})
+    ContactAttendance.objects.get_or_create(contact=contact, session=session,
+                                            defaults={"recorded_by": by})  # fmt: skip
     return contact
 
 

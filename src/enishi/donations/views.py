@@ -242,6 +242,8 @@ def contact_detail(request, pk: int):
     return render(request, "donations/staff/contact_detail.html", {
         "contact": contact, "donations": contact.donations.order_by("-donated_on", "-pk")[:100],
         "invited": hasattr(contact, "invitation"),
+        "attendances": contact.attendances.select_related("session__activity")
+        .order_by("-session__starts_at")[:100],
     })  # fmt: skip
 
 
