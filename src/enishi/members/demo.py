@@ -129,6 +129,7 @@ def seed_demo(
     for every 15 members when not given; never removes any), and (re)set the demo staff and
     member logins with fresh passwords."""
     from enishi.activities.demo import default_count, seed_activities
+    from enishi.donations.demo import seed_donations
     from enishi.insights.snapshots import refresh_dashboard
     from enishi.insights.summaries import rebuild as rebuild_insights
     from enishi.mailings.demo import seed_mailings
@@ -275,6 +276,9 @@ def seed_demo(
         defaults={"role": StaffRole.Role.ORGANIZER, "organizer": organizer},
     )
     seed_mailings(community=community, staff=staff, now=now)
+    # Donations: half as many rows as members (at most 1,000, so large bench seeds stay quick).
+    total = Member.objects.filter(community=community).count()
+    seed_donations(community=community, seed=seed, staff=staff, count=min(total // 2, 1000))
     seed_promotion(community=community, seed=seed, demo_member=demo)
     seed_reports(community=community, staff=staff)
     # Ledger entries above were bulk-created: count them in the dashboard's summaries, then
