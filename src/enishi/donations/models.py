@@ -170,7 +170,6 @@ class Invitation(models.Model):
     mailing = models.ForeignKey(
         "mailings.Mailing", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    email = models.CharField(max_length=254)  # blanked when the contact is merged
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

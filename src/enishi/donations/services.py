@@ -227,8 +227,7 @@ def contact_merge(*, contact: Contact, member: Member) -> Contact:
     contact.claimed_by = None
     contact.merged_at = timezone.now()
     contact.save()
-    Invitation.objects.filter(contact=contact).update(email="")
-    contact.deliveries.update(email="")
+    contact.deliveries.update(email="")  # the address the invitation went to
     return contact
 
 
