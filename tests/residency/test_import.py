@@ -214,8 +214,8 @@ EXPECTED_ERRORS = [
     [11, "メールアドレス k-0001@example.jp は 2 行目（会員番号 K-0001）にもあります"],
     [12, "生まれ月: 1 から 12 までの数字です（13）"],
     [13, "情報の提供への同意: true か false で書いてください（maybe）"],
-    [14, "会員番号 IGA-000001 のメールアドレスが登録と違います（ログインに使うため、変更は会員本人が"
-         "行います）"],
+    [14, "会員番号 IGA-000001 のメールアドレスが登録と違います"
+         "（ログインに使うため、変更は会員本人が行います）"],
 ]  # fmt: skip
 
 
@@ -244,8 +244,10 @@ def test_a_withdrawn_number_or_a_closed_login_is_refused(community):
     closed = UserFactory(email="closed@example.jp", is_active=False)
     record = run(community, csv_text([roster_row("IGA-000002", email="back@example.jp"),
                                       roster_row("K-0001", email=closed.email)]))  # fmt: skip
-    assert record.errors == [[2, "会員番号 IGA-000002 の会員は退会しています"],
-                             [3, "メールアドレス closed@example.jp のログインは閉じられています"]]
+    assert record.errors == [
+        [2, "会員番号 IGA-000002 の会員は退会しています"],
+        [3, "メールアドレス closed@example.jp のログインは閉じられています"],
+    ]
     assert Member.objects.get(pk=gone.pk).status == Member.Status.WITHDRAWN
 
 
@@ -352,8 +354,10 @@ def test_a_mapping_without_required_columns_stays_with_its_reasons(client, commu
 
 def test_only_admins_reach_the_import(client, community):
     organizer = Organizer.objects.create(community=community, name="NPO 伊賀の里")
-    for user in (staff_user(community, role=StaffRole.Role.VIEWER),
-                 staff_user(community, role=StaffRole.Role.ORGANIZER, organizer=organizer)):
+    for user in (
+        staff_user(community, role=StaffRole.Role.VIEWER),
+        staff_user(community, role=StaffRole.Role.ORGANIZER, organizer=organizer),
+    ):
         client.force_login(user)
         assert client.get("/staff/residency/import/").status_code == 403
         assert client.get("/staff/residency/imports/").status_code == 403
