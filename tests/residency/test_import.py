@@ -362,3 +362,42 @@ def test_only_admins_reach_the_import(client, community):
         assert client.get("/staff/residency/import/").status_code == 403
         assert client.get("/staff/residency/imports/").status_code == 403
     assert Community.objects.count() >= 1
+
+
+def test_imported_members_get_no_marketing_mail_until_they_opt_in(community):
+    from enishi.mailings.selectors import reachable_members
+    from enishi.members.services import member_set_newsletter
+
+    run(community, csv_text([roster_row("K-0001", share_consent="true")]))
+    member = Member.objects.get(number="K-0001")
+    assert member not in reachable_members(community=community)
+    member_set_newsletter(member=member, granted=True)
+    assert member in reachable_members(community=community)
+
+
+def test_a_stopped_import_resumes_after_its_last_batch(community):
+    from django.conf import settings
+
+    path = Path(settings.ENISHI_IMPORT_DIR) / "big.csv"
+    path.write_text(csv_text([roster_row(f"K-{n:04d}") for n in range(1, 6)]))
+    importer = RegistrationImporter()
+    importer.batch_size = 2
+    record = imports.record_create(community=community, kind=KIND, path=path,
+                                   file_name="big.csv", by=None, importer=importer)  # fmt: skip
+    record = imports.mapping_save(record=record, mapping=record.mapping, name="",
+                                  mode=ImportRecord.Mode.GOOD_ROWS)  # fmt: skip
+    imports.run_import(record, importer, stop_after_batches=1)
+    assert Member.objects.filter(community=community).count() == 2
+    record = imports.run_import(record, importer)
+    assert (record.status, record.created_count, record.duplicate_count) == ("done", 5, 0)
+    assert Member.objects.filter(community=community).count() == 5
+
+
+def test_the_import_page_takes_a_roster_larger_than_other_pages_do(client, community, admin):
+    rows = [roster_row(f"K-{n:05d}") for n in range(1, 5001)]
+    data = csv_text(rows).encode()
+    assert len(data) > 600 * 1024
+    response = post(client, "/staff/residency/import/",
+                    {"file": SimpleUploadedFile("big.csv", data)})  # fmt: skip
+    assert response.status_code == 302
+    assert ImportRecord.objects.get(kind=KIND).preview[0][1] == "K-00001"
