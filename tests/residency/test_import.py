@@ -401,3 +401,17 @@ def test_the_import_page_takes_a_roster_larger_than_other_pages_do(client, commu
                     {"file": SimpleUploadedFile("big.csv", data)})  # fmt: skip
     assert response.status_code == 302
     assert ImportRecord.objects.get(kind=KIND).preview[0][1] == "K-00001"
+
+
+def test_an_address_a_member_added_to_their_login_is_theirs_too(community):
+    user = UserFactory(email="main@example.jp")
+    EmailAddress.objects.create(user=user, email="second@example.jp", verified=True)
+    MemberFactory(community=community, user=user, number="IGA-000003")
+    record = run(community, csv_text([roster_row("K-0001", email="Second@example.jp")]))
+    assert record.errors == [
+        [2, "メールアドレス second@example.jp は別の会員（IGA-000003）が使っています"]
+    ]
+    # In another community the same login becomes the member: one account, as when joining.
+    other = CommunityFactory()
+    run(other, csv_text([roster_row("K-0001", email="second@example.jp")]))
+    assert Member.objects.get(community=other).user == user

@@ -10,6 +10,7 @@ and resuming are `enishi.core.imports`.
 import re
 from datetime import datetime, time
 
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -184,11 +185,7 @@ class RegistrationImporter(Importer):
         emails = {row.values["email"] for row in batch}
         numbers = {row.values["member_number"] for row in batch}
         members = Member.objects.filter(community=record.community)
-        owners = dict(
-            members.annotate(address=Lower("user__email"))
-            .filter(address__in=emails)
-            .values_list("address", "number")
-        )
+        owners = self._owners(members, emails)
         known = {m.number: m for m in members.filter(number__in=numbers).select_related("user")}
         closed = set(
             User.objects.annotate(address=Lower("email"))
@@ -225,6 +222,32 @@ class RegistrationImporter(Importer):
             else:
                 self.emails[email] = (number, row.line)
         return refused
+
+    @staticmethod
+    def _logins(emails) -> dict[str, User]:
+        """Active logins by (lower-cased) address: their e-mail or any allauth address."""
+        found = {}
+        addresses = (
+            EmailAddress.objects.annotate(address=Lower("email"))
+            .filter(address__in=emails, user__is_active=True)
+            .select_related("user")
+        )
+        for address in addresses:
+            found.setdefault(address.address, address.user)
+        users = User.objects.annotate(address=Lower("email")).filter(
+            address__in=emails, is_active=True
+        )
+        for user in users:
+            found.setdefault(user.address, user)
+        return found
+
+    def _owners(self, members, emails) -> dict[str, str | None]:
+        """Which member of the community (its number) each address's login belongs to."""
+        logins = self._logins(emails)
+        numbers = dict(
+            members.filter(user__in=[u.pk for u in logins.values()]).values_list("user", "number")
+        )
+        return {email: numbers[u.pk] for email, u in logins.items() if u.pk in numbers}
 
     def apply_batch(self, record: ImportRecord, batch: list[Row]) -> BatchResult:
         result = BatchResult()
@@ -264,9 +287,10 @@ class RegistrationImporter(Importer):
     def _create(self, record: ImportRecord, row: Row, mapped) -> Member:
         values = row.values
         email = values["email"]
-        user = User.objects.filter(email__iexact=email, is_active=True).first()
+        user = self._logins([email]).get(email)
         if user is None:
-            user = User.objects.create_user(username=email, email=email, password=None)
+            username = get_adapter().generate_unique_username([email, "member"])
+            user = User.objects.create_user(username=username, email=email, password=None)
             EmailAddress.objects.create(user=user, email=email, verified=False, primary=True)
         joined_at = None
         if values["joined_on"]:
