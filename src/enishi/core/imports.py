@@ -471,8 +471,7 @@ def _record_error(record: ImportRecord, line: int, message: str) -> None:
         record.errors.append([line, message])
 
 
-def _save_progress(record: ImportRecord, batch: list[Row], result: BatchResult, line: int,
-                   *, rows: int):  # fmt: skip
+def _save_progress(record: ImportRecord, result: BatchResult, line: int, *, rows: int):
     record.created_count += result.created
     record.updated_count += result.updated
     record.duplicate_count += result.duplicates
@@ -561,7 +560,7 @@ def _commit_batch(record, importer, batch, errors, line) -> None:
         result = importer.apply_batch(record, batch)
         for error_line, message in errors:
             _record_error(record, error_line, message)
-        _save_progress(record, batch, result, line, rows=len(batch))
+        _save_progress(record, result, line, rows=len(batch))
 
 
 # ---- records and mappings ----------------------------------------------------------------
