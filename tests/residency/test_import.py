@@ -23,7 +23,7 @@ from enishi.members.models import Member
 from enishi.members.services import member_activate
 from enishi.privacy.models import Consent
 from enishi.residency import exports, selectors, services
-from enishi.residency.importer import KIND, RegistrationImporter
+from enishi.residency.importer import COMPUTED, KIND, RegistrationImporter
 from tests.factories import CommunityFactory, MemberFactory, UserFactory, staff_user
 from tests.members.helpers import post
 
@@ -74,10 +74,11 @@ def run(community, text: str, name="roster.csv", *, mode=ImportRecord.Mode.GOOD_
     return imports.run_import(record, RegistrationImporter())
 
 
-def test_every_schema_column_maps_itself():
+def test_every_schema_column_maps_itself_or_is_computed():
     mapping = RegistrationImporter().suggest_mapping(HEADER)
     assert set(mapping) == {f.name for f in RegistrationImporter.fields}
     assert all(mapping[name] == name for name in mapping)
+    assert set(HEADER) == set(mapping) | set(COMPUTED)
 
 
 def test_a_roster_makes_active_members_who_keep_their_numbers(community):
