@@ -236,6 +236,12 @@ MATRIX = {
                                    "post", designated="1"),  # fmt: skip
     "residency:staff_export": E("/staff/residency/export.jsonl", ANY_ACTIVITY_STAFF, "post"),
     "residency:staff_identity": E("/staff/members/{member}/identity/", ADMIN),
+    "residency:import_upload": E("/staff/residency/import/", ADMIN),
+    "residency:import_list": E("/staff/residency/imports/", ADMIN),
+    "residency:import_detail": E("/staff/residency/imports/{registrations_import}/", ADMIN),
+    "residency:import_progress": E(
+        "/staff/residency/imports/{registrations_import}/progress/", ADMIN
+    ),
     "activities:feed": E("/activities/feed.ics", EVERYONE),
     "activities:my_calendar": E("/me/calendar/", MEMBER),
     "activities:my_calendar_revoke": E("/me/calendar/revoke/", MEMBER, "post"),
@@ -320,6 +326,10 @@ def world(community):
         community=community, kind="donations", file_name="a.csv", stored_path="/nonexistent",
         file_format="csv", header_key="x",
     )  # fmt: skip
+    registrations_import = ImportRecord.objects.create(
+        community=community, kind="registrations", file_name="roster.csv",
+        stored_path="/nonexistent", file_format="csv", header_key="x",
+    )  # fmt: skip
     users = {
         "anonymous": None,
         "member": member.user,
@@ -360,6 +370,7 @@ def world(community):
         "contact": contact.pk,
         "match_review": match_review.pk,
         "import_record": import_record.pk,
+        "registrations_import": registrations_import.pk,
         "opt_out_token": signing.dumps(contact.pk, salt=OPT_OUT_SALT),
         "photo": report_photo(report).pk,
         "calendar_key": calendar_feed_issue(member=member),

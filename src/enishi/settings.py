@@ -270,12 +270,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 # A body over 512 KB is refused with 413 (core.middleware), and Django's own limit on form
-# fields stays below that. Only the paths below take more: the report and shop photo uploads.
+# fields stays below that. Only the paths below take more: photo uploads and the imports.
 ENISHI_MAX_REQUEST_BODY = 512 * 1024
 ENISHI_UPLOAD_PATHS = {
     r"^/staff/news/\d+/photos/$": 10 * 1024 * 1024,
     r"^/staff/shops/(new|\d+/edit)/$": 10 * 1024 * 1024,
     r"^/staff/donations/import/$": 300 * 1024 * 1024,  # portal exports: a year of donations
+    r"^/staff/residency/import/$": 100 * 1024 * 1024,  # a roster moving in: 100,000s of members
 }
 # Uploaded import files wait here (private: personal data) until imported, then are deleted.
 ENISHI_IMPORT_DIR = Path(os.environ.get("ENISHI_IMPORT_DIR", VAR_DIR / "imports"))

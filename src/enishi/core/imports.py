@@ -1,5 +1,6 @@
-"""Reading spreadsheet files people bring (CSV in UTF-8 or Shift_JIS, XLSX) into rows, mapped
-to a field set, with an identity per row, errors by line number, and one transaction per batch.
+"""Reading spreadsheet files people bring (CSV in UTF-8 or Shift_JIS, XLSX, JSON Lines) into
+rows, mapped to a field set, with an identity per row, errors by line number, and one
+transaction per batch.
 
 The machinery knows nothing about donations: an importer (see `Importer`) gives its fields,
 how a row is identified and what a batch of good rows does. `enishi.donations.importer` is
@@ -50,7 +51,7 @@ class RowError(ValueError):
 
 @dataclass(frozen=True)
 class FileInfo:
-    format: str  # "csv" or "xlsx"
+    format: str  # "csv", "xlsx" or "jsonl"
     encoding: str  # "utf-8-sig", "utf-8", "cp932"; "" for xlsx
     delimiter: str
 
@@ -92,6 +93,8 @@ def inspect_file(path: Path) -> FileInfo:
         raise ImportFileError(_("CSV または Excel（.xlsx）のファイルではありません。"))
     encoding = detect_encoding(sample)
     text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    if path.suffix.lower() in JSONL_SUFFIXES or text.lstrip("\ufeff \r\n\t").startswith("{"):
+        return FileInfo("jsonl", encoding, "")
     first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
     # Portal exports are comma- or tab-separated; the header line decides.
     delimiter = max(",\t;", key=first_line.count)
@@ -101,6 +104,10 @@ def inspect_file(path: Path) -> FileInfo:
 def _cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # as the CSV export writes them
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
@@ -110,9 +117,67 @@ def _cell(value) -> str:
     return str(value)
 
 
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+class BadLine(list):
+    """A line of a JSON Lines file that is not a JSON object: a row error with its reason."""
+
+    def __init__(self, text: str, reason: str):
+        super().__init__([text])
+        self.reason = reason
+
+
+def _json_objects(path: Path, info: FileInfo) -> Iterator[tuple[int, dict | BadLine]]:
+    with open(path, encoding=info.encoding) as handle:
+        line = 0
+        try:
+            for line, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                try:
+                    value = json.loads(text)
+                except ValueError as error:
+                    yield line, BadLine(text, _("JSON として読めません（%(reason)s）")
+                                        % {"reason": error.msg})  # fmt: skip
+                    continue
+                if not isinstance(value, dict):
+                    yield line, BadLine(text, _("JSON のオブジェクト（{…}）ではありません"))
+                    continue
+                yield line, value
+        except UnicodeDecodeError as error:
+            raise ImportFileError(
+                _("%(line)d 行目付近に読めない文字があります（文字コードが混在しています）。")
+                % {"line": line + 1}
+            ) from error
+
+
+def _jsonl_rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[str]]]:
+    """A JSON Lines file as rows: its keys (in the order they first appear, over the whole
+    file) are the headers, given as line 0; each object is the row of its own line."""
+    keys: dict[str, None] = {}
+    for _line, value in _json_objects(path, info):
+        if not isinstance(value, BadLine):
+            keys.update(dict.fromkeys(str(k) for k in value))
+    if not keys:
+        raise ImportFileError(_("JSON のオブジェクトが一行もありません。"))
+    headers = list(keys)
+    yield 0, headers
+    for line, value in _json_objects(path, info):
+        if isinstance(value, BadLine):
+            yield line, value
+        else:
+            found = {str(k): v for k, v in value.items()}
+            yield line, [_cell(found.get(h)) for h in headers]
+
+
 def rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) for every row of the file, the header row included (line 1).
-    A CSV record spanning lines (a quoted newline) has the number of its first line."""
+    A CSV record spanning lines (a quoted newline) has the number of its first line. A JSON
+    Lines file has no header line: its keys come as line 0, and each object keeps its line."""
+    if info.format == "jsonl":
+        yield from _jsonl_rows(path, info)
+        return
     if info.format == "xlsx":
         from openpyxl import load_workbook
 
@@ -168,7 +233,7 @@ def read_head(
                 continue
             headers = [c.lstrip("\ufeff").strip() for c in cells]
             continue
-        if not any(c.strip() for c in cells):
+        if not any(c.strip() for c in cells) or isinstance(cells, BadLine):
             continue
         preview.append(cells)
         if len(preview) >= n:
@@ -277,6 +342,16 @@ class Importer(ABC):
     def check(self, values: dict) -> None:  # noqa: B027 — optional hook
         """Checks across fields, or against the day; raise RowError."""
 
+    def begin(self, record: ImportRecord) -> None:  # noqa: B027 — optional hook
+        """Called before each pass over the file (the check of "all or nothing", the import,
+        a resumed import): forget what `refuse` remembered of earlier rows."""
+
+    def refuse(self, record: ImportRecord, batch: list[Row]) -> dict[int, str]:
+        """Rows of a batch of good rows that cannot be saved, by line, with the reason: checks
+        against the database or earlier rows of the file. Writes nothing; runs in the batch's
+        transaction before `apply_batch`, and in the check of "all or nothing" mode."""
+        return {}
+
     def identity(self, values: dict) -> str:
         """What makes this row the same row again (e.g. portal + receipt number); "" when the
         row has nothing of the kind, and then its content's hash is its identity."""
@@ -316,6 +391,8 @@ def content_hash(values: dict) -> str:
 
 def parse_row(importer: Importer, line: int, cells: list[str], columns: dict[str, int]) -> Row:
     """The mapped cells of one row as values; RowError names the first bad field."""
+    if isinstance(cells, BadLine):
+        raise RowError(cells.reason)
     values: dict[str, Any] = {}
     for f in importer.fields:
         index = columns.get(f.name)
@@ -352,19 +429,39 @@ def _data_rows(path: Path, info: FileInfo) -> Iterator[tuple[int, list[str]]]:
         yield line, cells
 
 
-def scan(importer: Importer, path: Path, info: FileInfo, headers, mapping) -> tuple[int, int, list]:
+def scan(
+    importer: Importer, path: Path, info: FileInfo, headers, mapping, record=None
+) -> tuple[int, int, list]:
     """Read the whole file without writing anything: (rows, errors, the first errors)."""
+    importer.begin(record)
     columns = _columns(headers, mapping)
-    total = errors = 0
+    total = 0
+    batch: list[Row] = []
+    errors = 0
     kept = []
+
+    def note(line, message):
+        nonlocal errors
+        errors += 1
+        if len(kept) < MAX_KEPT_ERRORS:
+            kept.append([line, message])
+
+    def review(batch):
+        for line, message in sorted(importer.refuse(record, batch).items()):
+            note(line, message)
+
     for line, cells in _data_rows(path, info):
         total += 1
         try:
-            parse_row(importer, line, cells, columns)
+            batch.append(parse_row(importer, line, cells, columns))
         except RowError as error:
-            errors += 1
-            if len(kept) < MAX_KEPT_ERRORS:
-                kept.append([line, str(error)])
+            note(line, str(error))
+        if len(batch) >= importer.batch_size:
+            review(batch)
+            batch = []
+    if batch:
+        review(batch)
+    kept.sort()
     return total, errors, kept
 
 
@@ -374,11 +471,11 @@ def _record_error(record: ImportRecord, line: int, message: str) -> None:
         record.errors.append([line, message])
 
 
-def _save_progress(record: ImportRecord, batch: list[Row], result: BatchResult, line: int):
+def _save_progress(record: ImportRecord, result: BatchResult, line: int, *, rows: int):
     record.created_count += result.created
     record.updated_count += result.updated
     record.duplicate_count += result.duplicates
-    record.processed_rows += len(batch)
+    record.processed_rows += rows
     record.next_line = line + 1
     record.save()
 
@@ -405,7 +502,8 @@ def run_import(record: ImportRecord, importer: Importer, *, stop_after_batches: 
         record.save()
     try:
         if record.mode == ImportRecord.Mode.ALL_OR_NOTHING and record.next_line <= 1:
-            total, errors, kept = scan(importer, path, info, record.headers, record.mapping)
+            total, errors, kept = scan(importer, path, info, record.headers, record.mapping,
+                                       record)  # fmt: skip
             record.total_rows = total
             if errors:
                 record.error_count = errors
@@ -416,6 +514,7 @@ def run_import(record: ImportRecord, importer: Importer, *, stop_after_batches: 
                 return record
             record.save()
         columns = _columns(record.headers, record.mapping)
+        importer.begin(record)
         batch: list[Row] = []
         batches = 0
         resume_from = record.next_line
@@ -454,10 +553,14 @@ def run_import(record: ImportRecord, importer: Importer, *, stop_after_batches: 
 
 def _commit_batch(record, importer, batch, errors, line) -> None:
     with transaction.atomic():
+        refused = importer.refuse(record, batch)
+        if refused:
+            batch = [row for row in batch if row.line not in refused]
+            errors = sorted([*errors, *refused.items()])
         result = importer.apply_batch(record, batch)
         for error_line, message in errors:
             _record_error(record, error_line, message)
-        _save_progress(record, batch, result, line)
+        _save_progress(record, result, line, rows=len(batch))
 
 
 # ---- records and mappings ----------------------------------------------------------------
@@ -528,7 +631,7 @@ def estimate_rows(path: Path, info: FileInfo) -> int:
             last = chunk[-1:]
     if last not in (b"\n", b"\r"):
         lines += 1
-    return max(lines - 1, 0)
+    return lines if info.format == "jsonl" else max(lines - 1, 0)  # JSON Lines: no header
 
 
 def progress_percent(record: ImportRecord) -> int:

@@ -1,9 +1,6 @@
 """Staff pages for ふるさと納税 (/staff/donations/…, /staff/contacts/…) and a contact's
 "no more information" page."""
 
-import secrets
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,111 +9,44 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from enishi.communities.permissions import Perm, has_perm, staff_required
-from enishi.core import imports
-from enishi.core.models import ImportRecord
+from enishi.core.import_views import ImportPages
 from enishi.core.spreadsheets import excel_csv
 from enishi.mailings.models import Mailing, Segment
 from enishi.privacy.models import AuditEvent
 from enishi.privacy.services import audit_request
 
 from . import selectors, services
-from .forms import ContactForm, ContactSearchForm, FiscalYearForm, MappingForm, UploadForm
-from .importer import FIELDS, KIND, DonationImporter
+from .forms import ContactForm, ContactSearchForm, FiscalYearForm
+from .importer import DonationImporter
 from .models import Contact, Donation
 from .tasks import import_donations
 
 SEARCH_SESSION_KEY = "donations_contact_q"
 
-
-def _records(request):
-    return ImportRecord.objects.filter(community=request.community, kind=KIND)
-
-
-def store_upload(chunks, suffix: str) -> Path:
-    """Copy an upload to the private import folder (not MEDIA: it is personal data)."""
-    folder = Path(settings.ENISHI_IMPORT_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{secrets.token_hex(16)}{suffix}"
-    with open(path, "wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
-    return path
-
-
-@staff_required(Perm.DONATIONS)
-def import_upload(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        path = store_upload(upload.chunks(), Path(upload.name).suffix.lower()[:6])
-        try:
-            record = imports.record_create(
-                community=request.community, kind=KIND, path=path, file_name=upload.name,
-                by=request.user, importer=DonationImporter(),
-            )  # fmt: skip
-        except imports.ImportFileError as error:
-            path.unlink(missing_ok=True)
-            form.add_error("file", str(error))
-        else:
-            return redirect("donations:import_detail", pk=record.pk)
-    return render(request, "donations/staff/import_upload.html", {"form": form},
-                  status=400 if form.errors else 200)  # fmt: skip
-
-
-def _mapping_initial(record: ImportRecord) -> dict:
-    initial = {f"col_{name}": header for name, header in record.mapping.items()}
-    initial["name"] = record.mapping_name
-    initial["mode"] = record.mode
-    return initial
-
-
-@staff_required(Perm.DONATIONS)
-def import_detail(request, pk: int):
-    """The mapping step while the file waits for one; afterwards its progress and result."""
-    record = get_object_or_404(_records(request), pk=pk)
-    if record.status != ImportRecord.Status.UPLOADED:
-        return render(request, "donations/staff/import_result.html",
-                      {"record": record, "percent": imports.progress_percent(record)})  # fmt: skip
-    form = MappingForm(request.POST or None, headers=record.headers,
-                       initial=_mapping_initial(record))  # fmt: skip
-    if request.method == "POST" and form.is_valid():
-        imports.mapping_save(record=record, mapping=form.mapping(),
-                             name=form.cleaned_data["name"].strip(),
-                             mode=form.cleaned_data["mode"])  # fmt: skip
-        import_donations.enqueue(record_id=record.pk)
-        return redirect("donations:import_detail", pk=record.pk)
-    return render(
-        request,
-        "donations/staff/import_mapping.html",
-        {"record": record, "form": form, "fields": FIELDS,
-         "saved": bool(record.mapping_name), "encoding_label": _encoding_label(record)},
-        status=400 if form.errors else 200,
-    )  # fmt: skip
-
-
-def _encoding_label(record: ImportRecord) -> str:
-    if record.file_format == "xlsx":
-        return "Excel (.xlsx)"
-    names = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp932": "Shift_JIS (cp932)"}
-    return f"CSV · {names.get(record.encoding, record.encoding)}"
-
-
-@staff_required(Perm.DONATIONS)
-def import_progress(request, pk: int):
-    record = get_object_or_404(_records(request), pk=pk)
-    return render(request, "donations/staff/_import_progress.html",
-                  {"record": record, "percent": imports.progress_percent(record)})  # fmt: skip
-
-
-@staff_required(Perm.DONATIONS)
-def import_list(request):
-    page = Paginator(_records(request).select_related("created_by"),
-                     settings.ENISHI_STAFF_PAGE_SIZE).get_page(request.GET.get("page"))  # fmt: skip
-    return render(request, "donations/staff/import_list.html", {"page": page})
+IMPORT_PAGES = ImportPages(
+    namespace="donations",
+    importer=DonationImporter,
+    permission=Perm.DONATIONS,
+    task=import_donations,
+    nav_template="donations/staff/_nav.html",
+    title=gettext_lazy("寄附データの取り込み"),
+    intro=gettext_lazy(
+        "ふるさと納税ポータルから書き出したファイルを選んでください。次の画面で列と項目の対応を"
+        "確かめてから取り込みます。同じファイルや期間の重なるファイルを取り込んでも、同じ寄附が"
+        "二重に登録されることはありません。"
+    ),
+    file_label=gettext_lazy("寄附データのファイル"),
+    file_help=gettext_lazy(
+        "ポータルから書き出した CSV（UTF-8 または Shift_JIS）または Excel（.xlsx）。"
+    ),
+    result_links="donations/staff/_import_links.html",
+)
+import_upload, import_list, import_detail, import_progress = IMPORT_PAGES.views()
 
 
 def _year(request) -> int:

@@ -1,5 +1,6 @@
 """Every write to members, with its side effects."""
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -152,14 +153,29 @@ def _next_member_number(community: Community) -> str:
     return f"{community.member_number_prefix}-{sequence:06d}"
 
 
+def _member_number_taken(community: Community, number: str) -> None:
+    """An imported number in the community's own form (IGA-000123) moves the counter past it,
+    so numbers issued later never collide with it."""
+    match = re.fullmatch(rf"{re.escape(community.member_number_prefix)}-(\d+)", number)
+    if match:
+        sequence = int(match.group(1))
+        Community.objects.filter(pk=community.pk, next_member_sequence__lte=sequence).update(
+            next_member_sequence=sequence + 1
+        )
+
+
 @transaction.atomic
-def member_activate(*, member: Member, joined_at=None) -> Member:
+def member_activate(*, member: Member, joined_at=None, number: str | None = None) -> Member:
     """Give a verified member their number (joining now, or at `joined_at` for imported or
-    demo members). Safe to call again."""
+    demo members; an imported member keeps the `number` they had). Safe to call again."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.status != Member.Status.PENDING:
         return member
-    member.number = _next_member_number(member.community)
+    if number:
+        _member_number_taken(member.community, number)
+        member.number = number
+    else:
+        member.number = _next_member_number(member.community)
     member.status = Member.Status.ACTIVE
     member.joined_at = joined_at or timezone.now()
     member.save(update_fields=["number", "status", "joined_at", "updated_at"])
@@ -174,6 +190,39 @@ def member_activate(*, member: Member, joined_at=None) -> Member:
 
     contacts_merge_claimed(member=member)  # a contact invited to join becomes this member
     return member
+
+
+# What a roster from another system carries about a member (the registrations import).
+ROSTER_FIELDS = (
+    "family_name", "given_name", "family_name_kana", "given_name_kana", "birth_year",
+    "birth_month", "postal_code", "prefecture_code", "city", "address_line",
+)  # fmt: skip
+
+
+def member_roster_apply(member: Member, roster: dict) -> None:
+    """Set the roster fields given (and what enishi derives from them); not saved."""
+    for field, value in roster.items():
+        setattr(member, field, value)
+    member.birth_decade = member.birth_year // 10 * 10 if member.birth_year else None
+    address = lookup_postal_code(member.postal_code) if member.postal_code else None
+    member.municipality_code = address.municipality_code if address else ""
+    if not member.prefecture_code and address:
+        member.prefecture_code = address.prefecture_code
+    member.search_name = f"{member.family_name}{member.given_name}"
+    member.search_kana = f"{member.family_name_kana}{member.given_name_kana}"
+
+
+@transaction.atomic
+def member_import(*, community: Community, user, number: str, roster: dict,
+                  joined_at=None) -> Member:  # fmt: skip
+    """A member of the municipality's previous system: active at once with the number they
+    had, joined when they joined there, with the registration entry in the ledger every new
+    member gets. No consent is invented: the newsletter waits until they opt in themselves."""
+    member = Member(community=community, user=user, referral_code=new_referral_code(),
+                    card_key=secrets.token_urlsafe(24))  # fmt: skip
+    member_roster_apply(member, roster)
+    member.save()
+    return member_activate(member=member, joined_at=joined_at, number=number)
 
 
 def member_activate_pending(*, user) -> None:

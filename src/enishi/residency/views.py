@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from enishi.activities.models import Activity
 from enishi.communities.permissions import Perm, staff_required, visible_members
+from enishi.core.import_views import ImportPages
 from enishi.members.models import Member
 from enishi.members.selectors import member_for_user
 from enishi.members.views import not_member_page
@@ -23,7 +25,31 @@ from enishi.privacy.services import audit_request
 from . import exports, selectors, services
 from .certificates import registration_certificate_pdf
 from .forms import DeclarationForm, IdentityCheckForm, RuleSetForm
+from .importer import RegistrationImporter
 from .models import ActivityDesignation
+from .tasks import import_registrations
+
+# /staff/residency/import/: members moving in from another system's roster (or an export).
+IMPORT_PAGES = ImportPages(
+    namespace="residency",
+    importer=RegistrationImporter,
+    permission=Perm.MEMBERS_MANAGE,
+    task=import_registrations,
+    nav_template="residency/_import_nav.html",
+    title=gettext_lazy("登録情報の取り込み"),
+    intro=gettext_lazy(
+        "ほかのシステム（kintone や Excel の名簿、enishi の書き出し）の会員名簿を選んでください。"
+        "次の画面で列と項目の対応を確かめてから取り込みます。会員番号が同じ人は新しく登録せず、"
+        "名簿の内容で更新します。取り込んだ会員には案内メールは送られません。会員は"
+        "「パスワードをお忘れの方」から自分でパスワードを設定してログインします。"
+    ),
+    file_label=gettext_lazy("会員名簿のファイル"),
+    file_help=gettext_lazy(
+        "CSV（UTF-8 または Shift_JIS）、Excel（.xlsx）または JSON Lines（.jsonl）。"
+        "形式は docs/registrations-schema.md（版 1）です。"
+    ),
+)
+import_upload, import_list, import_detail, import_progress = IMPORT_PAGES.views()
 
 
 @login_required
