@@ -277,7 +277,12 @@ def test_json_lines_keys_are_headers_and_bad_lines_are_row_errors(community):
 
 
 def test_an_imported_member_claims_the_account_with_a_password_reset(client, community):
+    from enishi.residency.selectors import member_premium_status
+
     run(community, csv_text([roster_row("K-0001", email="hanako@example.jp")]))
+    hanako = Member.objects.get(number="K-0001")
+    # Until she claims the account, her address is not verified (identity: none).
+    assert member_premium_status(member=hanako).facts.identity_level == 0
     assert client.post("/accounts/login/", {"login": "hanako@example.jp",
                                             "password": "x"}).status_code == 200  # fmt: skip
     mail.outbox.clear()
@@ -290,6 +295,7 @@ def test_an_imported_member_claims_the_account_with_a_password_reset(client, com
                                        "password2": "my-new-passphrase-8"})  # fmt: skip
     assert response.status_code == 302
     assert EmailAddress.objects.get(email="hanako@example.jp").verified
+    assert member_premium_status(member=hanako).facts.identity_level == 1  # e-mail verified now
     client.logout()
     response = post(client, "/accounts/login/", {"login": "hanako@example.jp",
                                                  "password": "my-new-passphrase-8"})  # fmt: skip

@@ -65,10 +65,13 @@ def registration_members(*, members: QuerySet[Member], consented_only: bool) -> 
 def records(*, members: QuerySet[Member], rules: RuleSet) -> Iterator[dict]:
     fy = selectors.current_fiscal_year()
     done, checked, declared = selectors.facts_by_member(community=rules.community, fy=fy)
+    verified = selectors.verified_users(community=rules.community)
     for m in members.select_related("user").order_by("number").iterator(chunk_size=CHUNK):
-        # Exported members are active, so their e-mail address is verified.
+        # Exported members are active; imported ones who have not claimed their account yet
+        # have no verified address.
         m.designated_done = done.get(m.pk, 0)
-        m.identity_level = max(IdentityLevel.EMAIL, checked.get(m.pk, IdentityLevel.NONE))
+        email = IdentityLevel.EMAIL if m.user_id in verified else IdentityLevel.NONE
+        m.identity_level = max(email, checked.get(m.pk, IdentityLevel.NONE))
         m.other_municipalities = declared.get(m.pk, 0)
         status = selectors.status_of(m, rules=rules, fy=fy)
         yield {

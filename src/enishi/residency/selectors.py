@@ -1,6 +1,7 @@
 """Reads of the registration rules: a member's facts and status, and staff's lists of members
 who qualify for Premium or are one designated activity short (one query per page)."""
 
+from allauth.account.models import EmailAddress
 from django.db.models import (
     Case,
     Count,
@@ -72,10 +73,17 @@ def _designated_done(fy: int) -> Coalesce:
     return Coalesce(Subquery(done, output_field=IntegerField()), 0)
 
 
+def _verified_address() -> QuerySet[EmailAddress]:
+    """The member's login has a verified address (an imported member who has not claimed
+    their account yet has none)."""
+    return EmailAddress.objects.filter(user=OuterRef("user"), verified=True)
+
+
 def with_facts(members: QuerySet[Member], *, fy: int) -> QuerySet[Member]:
     """Annotate members with what their Premium status is derived from, in the same query."""
     email = Case(
-        When(status=Member.Status.ACTIVE, then=Value(IdentityLevel.EMAIL.value)),
+        When(Q(status=Member.Status.ACTIVE) & Q(Exists(_verified_address())),
+             then=Value(IdentityLevel.EMAIL.value)),  # fmt: skip
         default=Value(IdentityLevel.NONE.value),
         output_field=IntegerField(),
     )
@@ -114,6 +122,15 @@ def facts_by_member(*, community: Community, fy: int) -> tuple[dict, dict, dict]
         )
     )
     return done, checked, declared
+
+
+def verified_users(*, community: Community) -> set[int]:
+    """Logins of the community's members with a verified address (one query)."""
+    return set(
+        EmailAddress.objects.filter(verified=True, user__memberships__community=community)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
 
 
 def status_of(member: Member, *, rules: RuleSet, fy: int) -> PremiumStatus:
@@ -155,11 +172,14 @@ def premium_candidates(*, members: QuerySet[Member], rules: RuleSet, fy: int, sh
         enough = counted.filter(n=wanted) if short else counted.filter(n__gte=wanted)
         chosen = members.filter(pk__in=enough.values("member"))
     chosen = chosen.filter(status=Member.Status.ACTIVE)
-    if rules.min_identity_level > IdentityLevel.EMAIL:
+    if rules.min_identity_level > IdentityLevel.NONE:
         checked = IdentityCheck.objects.filter(
             member=OuterRef("pk"), level__gte=rules.min_identity_level
         )
-        chosen = chosen.filter(Exists(checked))
+        if rules.min_identity_level == IdentityLevel.EMAIL:
+            chosen = chosen.filter(Q(Exists(checked)) | Q(Exists(_verified_address())))
+        else:
+            chosen = chosen.filter(Exists(checked))
     chosen = chosen.filter(
         Q(residency_declaration__isnull=True)
         | Q(residency_declaration__other_municipalities__lte=rules.max_municipalities - 1)
