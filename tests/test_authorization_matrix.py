@@ -169,6 +169,9 @@ MATRIX = {
     "donations:import_list": E("/staff/donations/imports/", ADMIN),
     "donations:import_detail": E("/staff/donations/imports/{import_record}/", ADMIN),
     "donations:import_progress": E("/staff/donations/imports/{import_record}/progress/", ADMIN),
+    "donations:import_resume": E(
+        "/staff/donations/imports/{import_record}/resume/", ADMIN, "post"
+    ),
     "donations:review_list": E("/staff/donations/review/", ADMIN),
     "donations:review_decide": E(
         "/staff/donations/review/{match_review}/", ADMIN, "post", choice="new"
@@ -239,6 +242,9 @@ MATRIX = {
     "residency:import_upload": E("/staff/residency/import/", ADMIN),
     "residency:import_list": E("/staff/residency/imports/", ADMIN),
     "residency:import_detail": E("/staff/residency/imports/{registrations_import}/", ADMIN),
+    "residency:import_resume": E(
+        "/staff/residency/imports/{registrations_import}/resume/", ADMIN, "post"
+    ),
     "residency:import_progress": E(
         "/staff/residency/imports/{registrations_import}/progress/", ADMIN
     ),

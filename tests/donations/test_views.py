@@ -204,3 +204,44 @@ def test_staff_add_a_contact_met_at_a_fair_and_may_invite_them(client, community
     again = client.post("/staff/contacts/new/", data)
     assert "連絡先はすでにあります" in again.content.decode()
     assert "招待メールを送れる</th><td>1<" in client.get("/staff/contacts/invite/").content.decode()
+
+
+def test_an_import_stopped_by_an_unexpected_error_says_so_and_resumes_from_there(
+    client, community, monkeypatch
+):
+    """The database goes away mid-file: the committed batches stay, the page says where it
+    stopped, and 続きから取り込む finishes the file without duplicates."""
+    from enishi.core import imports
+    from enishi.donations.importer import DonationImporter
+
+    from .conftest import start
+
+    client.force_login(staff_user(community))
+    record = start(community, "generic_utf8_bom.csv")
+    imports.mapping_save(record=record, mapping=record.mapping, name="", mode="good_rows")
+    calls = []
+    original = DonationImporter.apply_batch
+
+    def flaky(self, record, batch):
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise ConnectionError("server closed the connection")
+        return original(self, record, batch)
+
+    monkeypatch.setattr(DonationImporter, "batch_size", 1)
+    monkeypatch.setattr(DonationImporter, "apply_batch", flaky)
+    with pytest.raises(ConnectionError):
+        imports.run_import(record, DonationImporter())
+    record.refresh_from_db()
+    assert record.status == ImportRecord.Status.STOPPED and Donation.objects.count() == 1
+    page = client.get(f"/staff/donations/imports/{record.pk}/").content.decode()
+    assert "予期しないエラーで止まりました。2 行目までは取り込み済みです。" in page
+    assert "続きから取り込む" in page
+    response = post(client, f"/staff/donations/imports/{record.pk}/resume/")
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.status == ImportRecord.Status.DONE and record.created_count == 3
+    assert Donation.objects.count() == 3
+    # A finished import cannot be "resumed" again.
+    post(client, f"/staff/donations/imports/{record.pk}/resume/")
+    assert Donation.objects.count() == 3

@@ -16,8 +16,10 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -136,7 +138,7 @@ class ImportPages:
 
     def _context(self, **context) -> dict:
         return {"pages": self, "urls": {n: self.url(n) for n in
-                                        ("upload", "list", "detail", "progress")},
+                                        ("upload", "list", "detail", "progress", "resume")},
                 **context}  # fmt: skip
 
     # -- views --
@@ -185,6 +187,18 @@ class ImportPages:
             status=400 if form.errors else 200,
         )  # fmt: skip
 
+    def resume(self, request, pk: int):
+        """POST: an import that stopped on an unexpected error goes on from its last batch."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        record = get_object_or_404(self._records(request), pk=pk)
+        if imports.record_resume(record=record):
+            self.task.enqueue(record_id=record.pk)
+            messages.success(request, _("続きから取り込みを再開しました。"))
+        else:
+            messages.error(request, _("この取り込みは再開できません。"))
+        return redirect(self.url("detail"), pk=record.pk)
+
     def progress(self, request, pk: int):
         record = get_object_or_404(self._records(request), pk=pk)
         return render(request, "core/staff/_import_progress.html", self._context(
@@ -195,19 +209,20 @@ class ImportPages:
         page = Paginator(records, settings.ENISHI_STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "core/staff/import_list.html", self._context(page=page))
 
-    def views(self) -> tuple[Callable, Callable, Callable, Callable]:
-        """(upload, list, detail, progress), each guarded by the permission."""
+    def views(self) -> tuple[Callable, ...]:
+        """(upload, list, detail, progress, resume), each guarded by the permission."""
         guard = staff_required(self.permission)
         return (guard(self.upload), guard(self.history), guard(self.detail),
-                guard(self.progress))  # fmt: skip
+                guard(self.progress), guard(self.resume))  # fmt: skip
 
     def urls(self, prefix: str) -> list:
         """URL patterns under `prefix` (e.g. "staff/residency/"): import/, imports/,
-        imports/<pk>/ and imports/<pk>/progress/."""
-        upload, history, detail, progress = self.views()
+        imports/<pk>/, imports/<pk>/progress/ and imports/<pk>/resume/."""
+        upload, history, detail, progress, resume = self.views()
         return [
             path(f"{prefix}import/", upload, name="import_upload"),
             path(f"{prefix}imports/", history, name="import_list"),
             path(f"{prefix}imports/<int:pk>/", detail, name="import_detail"),
             path(f"{prefix}imports/<int:pk>/progress/", progress, name="import_progress"),
+            path(f"{prefix}imports/<int:pk>/resume/", resume, name="import_resume"),
         ]

@@ -549,6 +549,25 @@ def run_import(record: ImportRecord, importer: Importer, *, stop_after_batches: 
         record.finished_at = timezone.now()
         record.save()
         return record
+    except Exception:
+        # Anything else (the database went away, a bug): what was committed stays, the
+        # record says where it stopped, and staff may resume it from there.
+        stopped = ImportRecord.objects.get(pk=record.pk)
+        stopped.status = ImportRecord.Status.STOPPED
+        stopped.message = _(
+            "予期しないエラーで止まりました。%(line)s 行目までは取り込み済みです。"
+        ) % {"line": max(stopped.next_line - 1, 1)}
+        stopped.save()
+        raise
+
+
+def record_resume(*, record: ImportRecord) -> bool:
+    """A stopped import goes back to the queue (the caller enqueues it) when its file is
+    still there. False when it cannot be resumed."""
+    if record.status != ImportRecord.Status.STOPPED or not Path(record.stored_path).exists():
+        return False
+    updated = ImportRecord.objects.filter(pk=record.pk, status=ImportRecord.Status.STOPPED)
+    return bool(updated.update(status=ImportRecord.Status.QUEUED, message=""))
 
 
 def _commit_batch(record, importer, batch, errors, line) -> None:
@@ -636,7 +655,7 @@ def estimate_rows(path: Path, info: FileInfo) -> int:
 
 def progress_percent(record: ImportRecord) -> int:
     if record.status in (ImportRecord.Status.DONE, ImportRecord.Status.REJECTED,
-                         ImportRecord.Status.FAILED):  # fmt: skip
+                         ImportRecord.Status.FAILED, ImportRecord.Status.STOPPED):  # fmt: skip
         return 100
     if not record.total_rows:
         return 0

@@ -49,6 +49,7 @@ class ImportRecord(models.Model):
         DONE = "done", _("完了")
         REJECTED = "rejected", _("エラーのため取り込まず")
         FAILED = "failed", _("読み込めず中断")
+        STOPPED = "stopped", _("途中で停止（続きから再開できます）")
 
     class Mode(models.TextChoices):
         GOOD_ROWS = "good_rows", _("読めた行だけ取り込む")

@@ -6,12 +6,7 @@ app_name = "donations"
 urlpatterns = [
     path("staff/donations/", views.donation_list, name="donation_list"),
     path("staff/donations/export.csv", views.donation_export, name="donation_export"),
-    path("staff/donations/import/", views.import_upload, name="import_upload"),
-    path("staff/donations/imports/", views.import_list, name="import_list"),
-    path("staff/donations/imports/<int:pk>/", views.import_detail, name="import_detail"),
-    path(
-        "staff/donations/imports/<int:pk>/progress/", views.import_progress, name="import_progress"
-    ),  # fmt: skip
+    *views.IMPORT_PAGES.urls("staff/donations/"),
     path("staff/donations/review/", views.review_list, name="review_list"),
     path("staff/donations/review/<int:pk>/", views.review_decide, name="review_decide"),
     path("staff/contacts/", views.contact_list, name="contact_list"),

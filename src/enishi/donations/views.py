@@ -46,7 +46,6 @@ IMPORT_PAGES = ImportPages(
     ),
     result_links="donations/staff/_import_links.html",
 )
-import_upload, import_list, import_detail, import_progress = IMPORT_PAGES.views()
 
 
 def _year(request) -> int:

@@ -15,13 +15,6 @@ urlpatterns = [
         name="staff_designate",
     ),
     path("staff/residency/export.<str:fmt>", views.staff_export, name="staff_export"),
-    path("staff/residency/import/", views.import_upload, name="import_upload"),
-    path("staff/residency/imports/", views.import_list, name="import_list"),
-    path("staff/residency/imports/<int:pk>/", views.import_detail, name="import_detail"),
-    path(
-        "staff/residency/imports/<int:pk>/progress/",
-        views.import_progress,
-        name="import_progress",
-    ),
+    *views.IMPORT_PAGES.urls("staff/residency/"),
     path("staff/members/<int:pk>/identity/", views.staff_identity, name="staff_identity"),
 ]

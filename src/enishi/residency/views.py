@@ -49,7 +49,6 @@ IMPORT_PAGES = ImportPages(
         "形式は docs/registrations-schema.md（版 1）です。"
     ),
 )
-import_upload, import_list, import_detail, import_progress = IMPORT_PAGES.views()
 
 
 @login_required
