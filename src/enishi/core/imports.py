@@ -383,6 +383,22 @@ class Importer(ABC):
         return [f for f in self.fields if f.required and not mapping.get(f.name)]
 
 
+def latest_rows(batch: list[Row], result: BatchResult) -> dict[str, Row]:
+    """A batch's rows by identity. Within a file the same identity again is a duplicate
+    (same content: counted in `result`) or the later version of the row (it wins, and the
+    earlier one counts as updated)."""
+    latest: dict[str, Row] = {}
+    for row in batch:
+        earlier = latest.get(row.identity)
+        if earlier is not None and earlier.content_hash == row.content_hash:
+            result.duplicates += 1
+            continue
+        if earlier is not None:
+            result.updated += 1
+        latest[row.identity] = row
+    return latest
+
+
 def content_hash(values: dict) -> str:
     """The row's values in field order (the importer's fields never change order)."""
     canonical = "\x1f".join(f"{k}={v}" for k, v in values.items())

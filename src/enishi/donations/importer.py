@@ -10,7 +10,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enishi.core.imports import BatchResult, Field, Importer, Row, RowError, parse_date, parse_yen
+from enishi.core.imports import (
+    BatchResult,
+    Field,
+    Importer,
+    Row,
+    RowError,
+    latest_rows,
+    parse_date,
+    parse_yen,
+)
 from enishi.core.models import ImportRecord
 from enishi.core.text import HYPHENS, normalize_postal_code, to_ascii_digits
 
@@ -134,17 +143,7 @@ class DonationImporter(Importer):
         from .services import donations_match
 
         result = BatchResult()
-        # Within the file: the same identity again is a duplicate (same content) or the later
-        # version of the row (different content).
-        latest: dict[str, Row] = {}
-        for row in batch:
-            earlier = latest.get(row.identity)
-            if earlier is not None and earlier.content_hash == row.content_hash:
-                result.duplicates += 1
-                continue
-            if earlier is not None:
-                result.updated += 1
-            latest[row.identity] = row
+        latest = latest_rows(batch, result)
         existing = {
             d.identity: d
             for d in Donation.objects.filter(

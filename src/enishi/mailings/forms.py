@@ -22,6 +22,19 @@ LIST_CONDITIONS = ("prefectures", "regions", "age_bands", "ties", "uses")
 TAG_CONDITIONS = ("topics", "skills")
 
 
+def _period(data: dict, prefix: str) -> dict:
+    """A from/to pair of date fields as stored in a condition ({"from": ISO, "to": ISO})."""
+    return {k: data[f"{prefix}_{k}"].isoformat() for k in ("from", "to")
+            if data.get(f"{prefix}_{k}")}  # fmt: skip
+
+
+def _check_periods(form: forms.Form, data: dict, *prefixes: str) -> None:
+    for prefix in prefixes:
+        start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
+        if start and end and start > end:
+            form.add_error(f"{prefix}_to", _("終わりの日は始まりの日より後にしてください。"))
+
+
 def _age_label(band: str) -> str:
     return _("%(n)s代以上") % {"n": band} if band == "70" else _("%(n)s代") % {"n": band}
 
@@ -124,10 +137,7 @@ class SegmentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        for prefix in ("joined", "attended", "donated"):
-            start, end = data.get(f"{prefix}_from"), data.get(f"{prefix}_to")
-            if start and end and start > end:
-                self.add_error(f"{prefix}_to", _("終わりの日は始まりの日より後にしてください。"))
+        _check_periods(self, data, "joined", "attended", "donated")
         if not self.errors and not self.conditions():
             raise forms.ValidationError(
                 _("条件を1つ以上選んでください。全員に送るときは「メール配信に同意している会員全員」を選びます。")
@@ -151,20 +161,16 @@ class SegmentForm(forms.Form):
                 conditions[key] = data[key]
         if data.get("inactive_days"):
             conditions["inactive_days"] = data["inactive_days"]
-        joined = {k: data[f"joined_{k}"].isoformat() for k in ("from", "to")
-                  if data.get(f"joined_{k}")}  # fmt: skip
-        if joined:
+        if joined := _period(data, "joined"):
             conditions["joined"] = joined
-        attended = {k: data[f"attended_{k}"].isoformat() for k in ("from", "to")
-                    if data.get(f"attended_{k}")}  # fmt: skip
+        attended = _period(data, "attended")
         if data.get("attended_use"):
             attended["use"] = data["attended_use"]
         if data.get("attended_activity"):
             attended["activity"] = data["attended_activity"].pk
         if attended:
             conditions["attended"] = attended
-        donated = {k: data[f"donated_{k}"].isoformat() for k in ("from", "to")
-                   if data.get(f"donated_{k}")}  # fmt: skip
+        donated = _period(data, "donated")
         if donated or data.get("donated"):
             conditions["donated"] = donated or {"ever": True}
         return conditions
@@ -200,9 +206,7 @@ class ContactSegmentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("donated_from"), data.get("donated_to")
-        if start and end and start > end:
-            self.add_error("donated_to", _("終わりの日は始まりの日より後にしてください。"))
+        _check_periods(self, data, "donated")
         if not self.errors and not self.conditions():
             raise forms.ValidationError(
                 _("条件を1つ以上選んでください。全員を招待するときは「招待できる連絡先すべて」を選びます。")
@@ -216,9 +220,7 @@ class ContactSegmentForm(forms.Form):
             conditions["everyone"] = True
         if data.get("sources"):
             conditions["sources"] = list(data["sources"])
-        donated = {k: data[f"donated_{k}"].isoformat() for k in ("from", "to")
-                   if data.get(f"donated_{k}")}  # fmt: skip
-        if donated:
+        if donated := _period(data, "donated"):
             conditions["donated"] = donated
         return conditions
 

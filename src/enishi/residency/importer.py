@@ -17,7 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from enishi.core.imports import BatchResult, Field, Importer, Row, RowError, parse_date
+from enishi.core.imports import (
+    BatchResult,
+    Field,
+    Importer,
+    Row,
+    RowError,
+    latest_rows,
+    parse_date,
+)
 from enishi.core.japan import PREFECTURE_NAMES
 from enishi.core.models import ImportRecord, User
 from enishi.core.text import to_ascii_digits
@@ -251,18 +259,7 @@ class RegistrationImporter(Importer):
 
     def apply_batch(self, record: ImportRecord, batch: list[Row]) -> BatchResult:
         result = BatchResult()
-        # Within the file, as for donations: the same number again is a duplicate (same
-        # content) or the later version of the row (different content).
-        latest: dict[str, Row] = {}
-        for row in batch:
-            earlier = latest.get(row.identity)
-            if earlier is not None and earlier.content_hash == row.content_hash:
-                result.duplicates += 1
-                continue
-            if earlier is not None:
-                result.updated += 1
-            latest[row.identity] = row
-        rows = list(latest.values())
+        rows = list(latest_rows(batch, result).values())
         known = {
             m.number: m
             for m in Member.objects.filter(
