@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from enishi.activities.mails import absolute_url
 from enishi.communities.models import Community
+from enishi.core.bulk import update_rows
 from enishi.core.imports import parse_row
 from enishi.core.tasks import send_email
 from enishi.core.text import address_key, kana_key, name_key
@@ -132,7 +133,7 @@ def donations_match(*, community: Community, donations: list[Donation]) -> None:
             donation.match = Donation.Match.CONTACT
     Contact.objects.bulk_create(new_contacts.values())
     if changed:
-        Contact.objects.bulk_update(changed.values(), CONTACT_FIELDS)
+        update_rows(Contact, list(changed.values()), CONTACT_FIELDS)
     for donation in donations:
         if donation.contact is not None:
             donation.contact_id = donation.contact.pk
