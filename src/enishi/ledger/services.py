@@ -70,7 +70,8 @@ def engagements_record(*, community, kind: str, source_type: str,
     batch (`summaries.entries_recorded`); a rank-up mails its congratulation as there. The
     members' standings are read once before, and once after only for the members whose new
     points reach a rank above theirs (no other can have risen). A constant number of
-    queries per call, plus three per congratulation. Returns the number recorded."""
+    queries per call; the congratulations are queued together after commit. Returns the
+    number recorded."""
     if not entries:
         return 0
     member_ids = {member.pk for member, _source, _at in entries}
@@ -120,10 +121,18 @@ def engagements_record(*, community, kind: str, source_type: str,
     if rising:
         after = {m.pk: s for m, s in standings(community=community,
                                                members=involved.filter(pk__in=rising))}  # fmt: skip
-        for member, standing in before.items():
-            if member.pk in after:
-                _mail_rank_up(member, standing, after[member.pk])
+        mails = [mail for member, standing in before.items() if member.pk in after
+                 if (mail := _rank_up_mail(member, standing, after[member.pk]))]  # fmt: skip
+        if mails:
+            # Queued after commit as one by one, but in one transaction (not one per mail).
+            transaction.on_commit(lambda: _enqueue_all(mails))
     return len(rows)
+
+
+def _enqueue_all(mails: list[dict]) -> None:
+    with transaction.atomic():
+        for kwargs in mails:
+            send_email.enqueue(**kwargs)
 
 
 def _may_rise(before, points: int, ladder: list[int]) -> bool:
@@ -140,10 +149,16 @@ def _congratulate_on_rank_up(member: Member, before) -> None:
 
 
 def _mail_rank_up(member: Member, before, after) -> None:
+    if kwargs := _rank_up_mail(member, before, after):
+        transaction.on_commit(lambda: send_email.enqueue(**kwargs))
+
+
+def _rank_up_mail(member: Member, before, after) -> dict | None:
+    """The congratulation for a member whose rank rose from `before` to `after`, if any."""
     if after.rank is None or (before.rank and after.rank.min_points <= before.rank.min_points):
-        return
+        return None
     if member.user is None or not member.user.email:
-        return
+        return None
     context = {
         "member": member,
         "rank": after.rank,
@@ -152,9 +167,8 @@ def _mail_rank_up(member: Member, before, after) -> None:
     }
     subject = render_to_string("ledger/mail/rank_up_subject.txt", context).strip()
     body = render_to_string("ledger/mail/rank_up.txt", context)
-    kwargs = {"subject": f"[{member.community.name}] {subject}", "body": body,
-              "from_email": settings.DEFAULT_FROM_EMAIL, "to": [member.user.email]}  # fmt: skip
-    transaction.on_commit(lambda: send_email.enqueue(**kwargs))
+    return {"subject": f"[{member.community.name}] {subject}", "body": body,
+            "from_email": settings.DEFAULT_FROM_EMAIL, "to": [member.user.email]}  # fmt: skip
 
 
 @transaction.atomic
