@@ -95,30 +95,34 @@ class Pool:
         postals = {k.postal for k in keys if k.postal}
         names = {k.name for k in keys if k.name}
         pool = cls()
-        # One indexed lookup per key, joined with UNION (an OR of them, or across the member
-        # and its login, makes PostgreSQL and SQLite read every member or contact): members
-        # by email (through their login, lower-cased: an expression index), by postal code,
-        # kana or name; then the logins' emails of those found otherwise. Members are added in
-        # pk order, contacts newest first (as they are listed).
+        # One indexed lookup per key, joined with UNION (an OR of them, or a join from the
+        # member to its login, makes PostgreSQL and SQLite read every member or contact):
+        # logins by email (lower-cased: an expression index), then their members; members by
+        # postal code, kana or name, then the emails of their logins. Members are added in pk
+        # order, contacts newest first (as they are listed).
         members = Member.objects.filter(community=community, status=Member.Status.ACTIVE)
         columns = ("family_name", "given_name", "family_name_kana", "given_name_kana",
                    "postal_code", "city", "address_line")  # fmt: skip
         found = {}
-        if emails:
-            by_email = (members.annotate(email_lower=Lower("user__email"))
-                        .filter(email_lower__in=emails)
-                        .values_list("pk", "email_lower", *columns))  # fmt: skip
-            found = {row[0]: row for row in by_email}
+        logins = dict(
+            User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+            .values_list("pk", "email_lower")
+        ) if emails else {}  # fmt: skip
+        if logins:
+            for pk, user_id, *rest in members.filter(user_id__in=logins).values_list(
+                "pk", "user_id", *columns
+            ):
+                found[pk] = (pk, logins[user_id], *rest)
         parts = [members.filter(**{f"{name}__in": values}).order_by()
                  .values_list("pk", "user_id", *columns)
                  for name, values in (("postal_code", postals), ("search_kana", kanas),
                                       ("search_name", names)) if values]  # fmt: skip
         others = [row for row in _union(parts) if row[0] not in found]
-        logins = {row[1] for row in others if row[1] is not None}
+        their_logins = {row[1] for row in others if row[1] is not None}
         emails_of = dict(
-            User.objects.filter(pk__in=logins).annotate(email_lower=Lower("email"))
+            User.objects.filter(pk__in=their_logins).annotate(email_lower=Lower("email"))
             .values_list("pk", "email_lower")
-        ) if logins else {}  # fmt: skip
+        ) if their_logins else {}  # fmt: skip
         for pk, user_id, *rest in others:
             found[pk] = (pk, emails_of.get(user_id), *rest)
         for pk in sorted(found):
