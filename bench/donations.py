@@ -372,7 +372,9 @@ def main() -> None:
         print(json.dumps(result))
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"donations-{args.rows}.csv"
+    # One database at a time may run beside the other (own file, own results).
+    tag = "" if args.db == "both" else f"-{args.db}"
+    path = RESULTS / f"donations-{args.rows}{tag}.csv"
     started = time.monotonic()
     generate(path, args.rows, args.members)
     results = {
@@ -399,7 +401,7 @@ def main() -> None:
         _log(f"{db}: matching {figures['match']}")
         results[db] = figures
     path.unlink()
-    (RESULTS / "donations.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    (RESULTS / f"donations{tag}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [f"# donations bench: {args.rows:,} rows, {args.members:,} members",
              "", f"file {results['file_mb']} MB, generated in {results['generate_s']} s", "",
              "| db | what | rows | seconds | rows/s | peak RSS MB |",
@@ -410,7 +412,7 @@ def main() -> None:
                 r = results[db][what]
                 lines.append(f"| {db} | {what} | {r['rows']:,} | {r['seconds']} | "
                              f"{r['rows_per_s']:,} | {r['peak_rss_mb']} |")  # fmt: skip
-    (RESULTS / "donations.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / f"donations{tag}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
