@@ -79,7 +79,7 @@ def engagements_record(*, community, kind: str, source_type: str,
         Engagement.objects.filter(
             member_id__in=member_ids, source_type=source_type,
             source_id__in=[source for _m, source, _at in entries], corrects__isnull=True,
-        ).values_list("member_id", "source_id")
+        ).order_by().values_list("member_id", "source_id")
     )  # fmt: skip
     wanted = []
     for member, source, at in entries:
