@@ -123,3 +123,27 @@ def test_staff_designate_a_carrier(client, member, community):
     assert (
         post(client, f"/staff/members/{member.pk}/carrier/", {"designated": "0"}).status_code == 403
     )
+
+
+def test_a_batch_of_entries_congratulates_those_it_lifts_to_a_higher_rank(community):
+    from enishi.ledger.models import PointsRule
+
+    PointsRule.objects.update_or_create(community=community, kind=Kind.DONATION,
+                                        defaults={"points": 30})  # fmt: skip
+    a, b, c, d = MemberFactory.create_batch(4)
+    services.engagement_record(member=c, kind=Kind.VISIT, points=40)  # 新入り, 10 to go
+    services.engagement_record(member=d, kind=Kind.VISIT, points=140)  # 下忍
+    mail.outbox.clear()
+    now = timezone.now()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        recorded = services.engagements_record(
+            community=community, kind=Kind.DONATION, source_type="donation",
+            entries=[(a, 1, now), (a, 2, now), (b, 3, now), (c, 4, now), (d, 5, now),
+                     (d, 6, now)],
+        )  # fmt: skip
+    assert recorded == 6
+    # a: 60 points, c: 70 → 下忍; b: 30, still 新入り; d: 200 points, but 中忍 also asks for
+    # two attendances in 12 months.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([a.user.email, c.user.email])
+    assert all("「下忍」に上がりました" in m.subject for m in mail.outbox)
+    assert member_standing(member=d).rank.name == "下忍"

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,10 @@ class User(AbstractUser):
     Kept as the project's own model from the start so that later changes to accounts need no
     swap of the user model.
     """
+
+    class Meta(AbstractUser.Meta):
+        # Donors are found among the members by their email, compared in lower case.
+        indexes = [models.Index(Lower("email"), name="user_email_lower")]
 
 
 class ImportMapping(models.Model):

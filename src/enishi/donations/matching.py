@@ -9,9 +9,9 @@ either the same name or the same kana), go to staff: nothing is linked on a weak
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.db.models.functions import Lower
 
+from enishi.core.models import User
 from enishi.core.text import address_key, kana_key, name_key
 from enishi.members.models import Member
 
@@ -48,6 +48,13 @@ def keys_of(*, email: str, name: str, kana: str, postal: str, address: str) -> K
 class Decision:
     person: Person | None = None  # a confident match
     candidates: list[tuple[Person, str]] = field(default_factory=list)  # for review
+
+
+def _union(parts: list) -> list:
+    """The rows of several querysets of the same columns, each row once."""
+    if not parts:
+        return []
+    return list(parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0])
 
 
 class Pool:
@@ -88,41 +95,51 @@ class Pool:
         postals = {k.postal for k in keys if k.postal}
         names = {k.name for k in keys if k.name}
         pool = cls()
+        # One indexed lookup per key, joined with UNION (an OR of them, or a join from the
+        # member to its login, makes PostgreSQL and SQLite read every member or contact):
+        # logins by email (lower-cased: an expression index), then their members; members by
+        # postal code, kana or name, then the emails of their logins. Members are added in pk
+        # order, contacts newest first (as they are listed).
         members = Member.objects.filter(community=community, status=Member.Status.ACTIVE)
-        wanted = Q(pk__in=[])
-        if emails:
-            wanted |= Q(email_lower__in=emails)
-        if postals:
-            wanted |= Q(postal_code__in=postals)
-        if kanas:
-            wanted |= Q(search_kana__in=kanas)
-        if names:
-            wanted |= Q(search_name__in=names)
-        rows = (
-            members.annotate(email_lower=Lower("user__email"))
-            .filter(wanted)
-            .values_list("pk", "email_lower", "family_name", "given_name", "family_name_kana",
-                         "given_name_kana", "postal_code", "city", "address_line")
-        )  # fmt: skip
-        for pk, email, family, given, family_kana, given_kana, postal, city, line in rows:
+        columns = ("family_name", "given_name", "family_name_kana", "given_name_kana",
+                   "postal_code", "city", "address_line")  # fmt: skip
+        found = {}
+        logins = dict(
+            User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails)
+            .values_list("pk", "email_lower")
+        ) if emails else {}  # fmt: skip
+        if logins:
+            for pk, user_id, *rest in members.filter(user_id__in=logins).values_list(
+                "pk", "user_id", *columns
+            ):
+                found[pk] = (pk, logins[user_id], *rest)
+        parts = [members.filter(**{f"{name}__in": values}).order_by()
+                 .values_list("pk", "user_id", *columns)
+                 for name, values in (("postal_code", postals), ("search_kana", kanas),
+                                      ("search_name", names)) if values]  # fmt: skip
+        others = [row for row in _union(parts) if row[0] not in found]
+        their_logins = {row[1] for row in others if row[1] is not None}
+        emails_of = dict(
+            User.objects.filter(pk__in=their_logins).annotate(email_lower=Lower("email"))
+            .values_list("pk", "email_lower")
+        ) if their_logins else {}  # fmt: skip
+        for pk, user_id, *rest in others:
+            found[pk] = (pk, emails_of.get(user_id), *rest)
+        for pk in sorted(found):
+            _pk, email, family, given, family_kana, given_kana, postal, city, line = found[pk]
             pool.add(Person(
                 "member", pk, email or "", name_key(family + given),
                 kana_key(family_kana + given_kana), postal, address_key(f"{city}{line}"),
             ))  # fmt: skip
-        contact_q = Q(pk__in=[])
-        if emails:
-            contact_q |= Q(email__in=emails)
-        if kanas:
-            contact_q |= Q(kana_key__in=kanas)
-        if postals:
-            contact_q |= Q(postal_code__in=postals)
-        if names:
-            contact_q |= Q(name_key__in=names)
-        contacts = Contact.objects.filter(community=community, member__isnull=True).filter(
-            contact_q
-        )
-        for contact in contacts.values_list("pk", "email", "name_key", "kana_key",
-                                            "postal_code", "address_key"):  # fmt: skip
+        contacts = Contact.objects.filter(community=community, member__isnull=True)
+        parts = [contacts.filter(**{f"{name}__in": values}).order_by()
+                 .values_list("pk", "email", "name_key", "kana_key", "postal_code",
+                              "address_key", "created_at")
+                 for name, values in (("email", emails), ("kana_key", kanas),
+                                      ("postal_code", postals), ("name_key", names))
+                 if values]  # fmt: skip
+        for *contact, _created_at in sorted(_union(parts), key=lambda r: (r[-1], r[0]),
+                                            reverse=True):  # fmt: skip
             pool.add_contact(*contact)
         return pool
 

@@ -66,6 +66,7 @@ class Contact(models.Model):
             models.Index(fields=["community", "email"]),
             models.Index(fields=["community", "kana_key", "postal_code"]),
             models.Index(fields=["community", "name_key"]),
+            models.Index(fields=["community", "postal_code"]),  # the import's candidates
             models.Index(fields=["community", "-created_at", "-id"]),
         ]
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from enishi.activities.services import application_record_past_walk_in
 from enishi.communities.models import Community
+from enishi.core.bulk import update_rows
 from enishi.core.imports import parse_row
 from enishi.core.text import address_key, kana_key, name_key
 from enishi.ledger.models import Kind
@@ -128,7 +129,7 @@ def donations_match(*, community: Community, donations: list[Donation]) -> None:
             donation.match = Donation.Match.CONTACT
     Contact.objects.bulk_create(new_contacts.values())
     if changed:
-        Contact.objects.bulk_update(changed.values(), CONTACT_FIELDS)
+        update_rows(Contact, list(changed.values()), CONTACT_FIELDS)
     for donation in donations:
         if donation.contact is not None:
             donation.contact_id = donation.contact.pk

@@ -94,6 +94,68 @@ def entry_recorded(entry: Engagement) -> None:
     )  # fmt: skip
 
 
+def entries_recorded(entries: list[Engagement]) -> None:
+    """`entry_recorded` for many new live entries at once (a batch of an import): the entries
+    are grouped per day and per member and month in Python, then added with one multi-row
+    `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n` per table (in chunks), so a batch
+    costs a few statements whatever its size. Rows are written in key order (every day row,
+    then every month row), the order any writer takes them, so writers cannot deadlock."""
+    if not entries:
+        return
+    sessions = {e.source_id for e in entries if e.source_type == ATTENDANCE and e.source_id}
+    organizers = dict(
+        ActivitySession.objects.filter(pk__in=sessions).values_list("pk", "activity__organizer_id")
+    ) if sessions else {}  # fmt: skip
+    days: dict[tuple, int] = {}
+    months: dict[tuple, list] = {}  # (member, month) -> [community, n, first_at]
+    for entry in entries:
+        organizer = 0
+        if entry.source_type == ATTENDANCE and entry.source_id is not None:
+            organizer = organizers.get(entry.source_id) or 0
+        key = (entry.community_id, timezone.localtime(entry.occurred_at).date(), entry.kind,
+               organizer)  # fmt: skip
+        days[key] = days.get(key, 0) + 1
+        if entry.kind == Kind.REGISTRATION:
+            continue
+        month = months.setdefault((entry.member_id, month_of(entry.occurred_at)),
+                                  [entry.community_id, 0, entry.occurred_at])  # fmt: skip
+        month[1] += 1
+        month[2] = min(month[2], entry.occurred_at)
+    ops = _ops()
+    table = EngagementDay._meta.db_table
+    for chunk in _chunks(sorted(days.items()), 200):
+        _execute(
+            f"INSERT INTO {table} (community_id, day, kind, organizer, n) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+            + f" ON CONFLICT (community_id, day, kind, organizer) DO UPDATE SET n = {table}.n "
+            "+ excluded.n",
+            [value for (community, day, kind, organizer), n in chunk
+             for value in (community, ops.adapt_datefield_value(day), kind, organizer, n)],
+        )  # fmt: skip
+    if not months:
+        return
+    joined = dict(Member.objects.filter(pk__in={m for m, _month in months})
+                  .values_list("pk", "joined_at"))  # fmt: skip
+    table = MemberMonth._meta.db_table
+    for chunk in _chunks(sorted(months.items()), 200):
+        _execute(
+            f"INSERT INTO {table} (community_id, member_id, month, joined, first_at, n) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+            + f" ON CONFLICT (member_id, month) DO UPDATE SET n = {table}.n + excluded.n, "
+            f"first_at = CASE WHEN {table}.first_at IS NULL OR excluded.first_at < "
+            f"{table}.first_at THEN excluded.first_at ELSE {table}.first_at END",
+            [value for (member, month), (community, n, first_at) in chunk
+             for value in (community, member, ops.adapt_datefield_value(month),
+                           ops.adapt_datetimefield_value(joined[member]) if joined.get(member)
+                           else None, ops.adapt_datetimefield_value(first_at), n)],
+        )  # fmt: skip
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def entry_corrected(entry: Engagement) -> None:
     """`entry` (a live entry until now) has just been corrected: stop counting it."""
     _add_day(entry, -1)

@@ -63,6 +63,10 @@ class Engagement(models.Model):
         indexes = [
             models.Index(fields=["member", "-occurred_at"]),
             models.Index(fields=["community", "kind", "occurred_at"]),
+            # A batch's once-per-source check (engagements_record): without it SQLite reads
+            # every live entry through the corrects index (the partial unique index above is
+            # not usable there, its `source_type <> ''` is not implied by `= 'donation'`).
+            models.Index(fields=["source_type", "source_id"]),
         ]
 
     def save(self, *args, **kwargs):

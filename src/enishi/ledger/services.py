@@ -66,9 +66,12 @@ def engagements_record(*, community, kind: str, source_type: str,
                        entries: list[tuple[Member, int, object]]) -> int:  # fmt: skip
     """`engagement_record` for many entries of one kind at once (an import): `entries` are
     (member, source id, occurred_at). Each (member, source) is recorded once, as there;
-    points by the community's rule; the dashboard's counts in the same transaction; a rank-up
-    mails its congratulation as there, with every member's standing read twice for the whole
-    call instead of twice per entry. Returns the number recorded."""
+    points by the community's rule; the dashboard's counts in the same transaction, added per
+    batch (`summaries.entries_recorded`); a rank-up mails its congratulation as there. The
+    members' standings are read once before, and once after only for the members whose new
+    points reach a rank above theirs (no other can have risen). A constant number of
+    queries per call; the congratulations are queued together after commit. Returns the
+    number recorded."""
     if not entries:
         return 0
     member_ids = {member.pk for member, _source, _at in entries}
@@ -76,7 +79,7 @@ def engagements_record(*, community, kind: str, source_type: str,
         Engagement.objects.filter(
             member_id__in=member_ids, source_type=source_type,
             source_id__in=[source for _m, source, _at in entries], corrects__isnull=True,
-        ).values_list("member_id", "source_id")
+        ).order_by().values_list("member_id", "source_id")
     )  # fmt: skip
     wanted = []
     for member, source, at in entries:
@@ -85,20 +88,21 @@ def engagements_record(*, community, kind: str, source_type: str,
             wanted.append((member, source, at))
     if not wanted:
         return 0
-    involved = Member.objects.filter(pk__in={m.pk for m, _s, _a in wanted})
+    involved = Member.objects.filter(pk__in={m.pk for m, _s, _a in wanted}).select_related(
+        "user", "community"
+    )
     before = dict(standings(community=community, members=involved))
     rule = PointsRule.objects.filter(community=community, kind=kind).first()
+    points = rule.points if rule else 0
     rows = [
         Engagement(community_id=community.pk, member=member, kind=kind,
-                   source_type=source_type, source_id=source, points=rule.points if rule else 0,
-                   occurred_at=at)
+                   source_type=source_type, source_id=source, points=points, occurred_at=at)
         for member, source, at in wanted
     ]  # fmt: skip
     try:
         with transaction.atomic():
             Engagement.objects.bulk_create(rows)
-            for entry in rows:
-                summaries.entry_recorded(entry)
+            summaries.entries_recorded(rows)
     except IntegrityError:
         # A concurrent writer recorded some of them meanwhile: one by one, as the rule says.
         return sum(
@@ -106,10 +110,38 @@ def engagements_record(*, community, kind: str, source_type: str,
                               occurred_at=a) is not None
             for m, s, a in wanted
         )  # fmt: skip
-    after = {m.pk: s for m, s in standings(community=community, members=involved)}
-    for member, standing in before.items():
-        _mail_rank_up(member, standing, after[member.pk])
+    added: dict[int, int] = {}
+    for member, _source, _at in wanted:
+        added[member.pk] = added.get(member.pk, 0) + points
+    ladder = [r.min_points for r in community.ranks.all()]
+    rising = [
+        member.pk for member, standing in before.items()
+        if _may_rise(standing, standing.points + added[member.pk], ladder)
+    ]  # fmt: skip
+    if rising:
+        after = {m.pk: s for m, s in standings(community=community,
+                                               members=involved.filter(pk__in=rising))}  # fmt: skip
+        mails = [mail for member, standing in before.items() if member.pk in after
+                 if (mail := _rank_up_mail(member, standing, after[member.pk]))]  # fmt: skip
+        if mails:
+            # Queued after commit as one by one, but in one transaction (not one per mail).
+            transaction.on_commit(lambda: _enqueue_all(mails))
     return len(rows)
+
+
+def _enqueue_all(mails: list[dict]) -> None:
+    with transaction.atomic():
+        for kwargs in mails:
+            send_email.enqueue(**kwargs)
+
+
+def _may_rise(before, points: int, ladder: list[int]) -> bool:
+    """Whether a member whose standing was `before` and whose points are now `points` may
+    have reached a rank above theirs: a rank is reached only with its points (entries of one
+    kind other than attendance add no attendances, and an attendance's rank also needs the
+    points), so some rank above the member's must ask for no more than `points`."""
+    floor = before.rank.min_points if before.rank else None
+    return any(p <= points and (floor is None or p > floor) for p in ladder)
 
 
 def _congratulate_on_rank_up(member: Member, before) -> None:
@@ -117,10 +149,16 @@ def _congratulate_on_rank_up(member: Member, before) -> None:
 
 
 def _mail_rank_up(member: Member, before, after) -> None:
+    if kwargs := _rank_up_mail(member, before, after):
+        transaction.on_commit(lambda: send_email.enqueue(**kwargs))
+
+
+def _rank_up_mail(member: Member, before, after) -> dict | None:
+    """The congratulation for a member whose rank rose from `before` to `after`, if any."""
     if after.rank is None or (before.rank and after.rank.min_points <= before.rank.min_points):
-        return
+        return None
     if member.user is None or not member.user.email:
-        return
+        return None
     context = {
         "member": member,
         "rank": after.rank,
@@ -129,9 +167,8 @@ def _mail_rank_up(member: Member, before, after) -> None:
     }
     subject = render_to_string("ledger/mail/rank_up_subject.txt", context).strip()
     body = render_to_string("ledger/mail/rank_up.txt", context)
-    kwargs = {"subject": f"[{member.community.name}] {subject}", "body": body,
-              "from_email": settings.DEFAULT_FROM_EMAIL, "to": [member.user.email]}  # fmt: skip
-    transaction.on_commit(lambda: send_email.enqueue(**kwargs))
+    return {"subject": f"[{member.community.name}] {subject}", "body": body,
+            "from_email": settings.DEFAULT_FROM_EMAIL, "to": [member.user.email]}  # fmt: skip
 
 
 @transaction.atomic

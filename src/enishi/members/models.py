@@ -141,6 +141,9 @@ class Member(models.Model):
             models.Index(fields=["community", "-created_at", "-id"]),
             models.Index(fields=["community", "prefecture_code"]),
             models.Index(fields=["community", "search_kana"]),
+            # The donation import's candidate query (donations.matching.Pool.load).
+            models.Index(fields=["community", "search_name"]),
+            models.Index(fields=["community", "postal_code"]),
         ]
 
     def __str__(self):
