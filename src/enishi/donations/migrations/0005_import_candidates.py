@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('communities', '0009_alter_tag_kind'),
-        ('donations', '0001_initial'),
+        ('donations', '0004_invitation_address_on_delivery'),
         ('members', '0004_member_availability'),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('core', '0003_imports'),
+        ('core', '0004_import_stopped'),
     ]
 
     operations = [
