@@ -1,8 +1,14 @@
 import pytest
 from django.core.cache import cache
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from enishi.communities.models import Community
+
+# Property tests check what comes out, not how fast: on a busy machine a 200 ms deadline per
+# example fails correct code (tests assert query counts, never timings).
+hypothesis_settings.register_profile("enishi", deadline=None)
+hypothesis_settings.load_profile("enishi")
 
 
 @pytest.fixture(autouse=True)

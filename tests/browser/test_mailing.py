@@ -42,7 +42,7 @@ def test_segment_compose_preview_and_send(browser, site):
 
     page.get_by_role("link", name="メール配信・セグメント・自動送信").click()
     page.get_by_role("link", name="セグメント").first.click()
-    page.get_by_role("link", name="セグメントを作る").click()
+    page.get_by_role("link", name="セグメントを作る", exact=True).click()
     page.get_by_label("セグメント名").fill("関西の会員")
     page.get_by_label("関西").check()
     preview = page.locator("#segment-preview")
