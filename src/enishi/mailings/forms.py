@@ -240,6 +240,8 @@ class MailingForm(forms.ModelForm):
         self.fields["topic"].queryset = MailTopic.objects.filter(community=community)
         self.fields["topic"].empty_label = _("（招待メールでは使いません）")
         self.fields["topic"].required = False
+        if self.instance.pk is None:  # a new newsletter goes to the first list unless chosen
+            self.fields["topic"].initial = self.fields["topic"].queryset.first()
         self.fields["segment"].queryset = Segment.objects.filter(community=community)
         self.fields["segment"].required = True
         self.fields["activity"].queryset = Activity.objects.filter(
