@@ -129,10 +129,10 @@ def walk_in_contact(request, pk: int):
     form = WalkInForm(request.POST, community=request.community)
     if not form.is_valid():
         return _desk(request, session, None, walk_in_form=form, status=400)
-    data = {k: v for k, v in form.cleaned_data.items()}
-    contact_walk_in(session=session, data=data, existing=form.existing, by=request.user)
+    contact_walk_in(session=session, data=form.cleaned_data, existing=form.existing,
+                    by=request.user)  # fmt: skip
     messages.success(request, _("%(name)s さんの当日参加を記録しました（未登録）。")
-                     % {"name": data["name"]})  # fmt: skip
+                     % {"name": form.cleaned_data["name"]})  # fmt: skip
     return redirect("activities:checkin_desk", pk=session.pk)
 
 

@@ -4,11 +4,10 @@ link in place of a list's unsubscribe."""
 
 from django.core import signing
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from enishi.activities.mails import absolute_url
-from enishi.mailings.messages import CONTACT_MERGE_FIELDS, MailingRenderer, Value
+from enishi.mailings.messages import CONTACT_MERGE_FIELDS, MailingRenderer
 
 from .models import Contact
 
@@ -28,20 +27,13 @@ def opt_out_token(*, contact: Contact) -> str:
 class InvitationRenderer(MailingRenderer):
     merge_fields = CONTACT_MERGE_FIELDS
 
-    def values(self, contact: Contact, standing=None, recommended=()) -> dict[str, Value]:
+    def recipient_values(self, contact: Contact, standing=None) -> dict[str, str]:
         join_url = (
             absolute_url(self.community, reverse("join"))
             + "?invite="
             + invitation_token(contact=contact)
         )
-        values = {"name": contact.name or _("ご支援者"), "join_url": join_url}
-        if self.activity is not None:
-            values["activity_title"] = self.activity.title
-            values["activity_url"] = self.activity_url
-        merged = {k: Value(text=v, html=escape(v)) for k, v in values.items()}
-        for field in self.used - merged.keys():
-            merged[field] = Value(text="", html="")
-        return merged
+        return {"name": contact.name or _("ご支援者"), "join_url": join_url}
 
     def unsubscribe_urls(self, contact: Contact) -> tuple[str, str]:
         token = opt_out_token(contact=contact)

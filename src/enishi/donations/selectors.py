@@ -164,6 +164,17 @@ def invitable_contacts(*, community: Community) -> QuerySet[Contact]:
     return reachable_contacts(community=community).filter(invitation__isnull=True)
 
 
+def gave_in(period: dict, **whose) -> Exists:
+    """A segment's "donated" condition: a donation of `whose` (member= or contact=, an
+    OuterRef) dated within the period ({"from", "to"} ISO days, either may be missing)."""
+    donations = Donation.objects.filter(**whose)
+    if period.get("from"):
+        donations = donations.filter(donated_on__gte=date.fromisoformat(period["from"]))
+    if period.get("to"):
+        donations = donations.filter(donated_on__lte=date.fromisoformat(period["to"]))
+    return Exists(donations)
+
+
 def contact_condition_q(key: str, value) -> Q | None:
     """One condition of a contacts segment as a Q (None when the value is empty)."""
     if value in (None, "", [], False):
@@ -174,12 +185,7 @@ def contact_condition_q(key: str, value) -> Q | None:
         case "sources":
             return Q(source__in=value)
         case "donated":
-            donations = Donation.objects.filter(contact=OuterRef("pk"))
-            if value.get("from"):
-                donations = donations.filter(donated_on__gte=date.fromisoformat(value["from"]))
-            if value.get("to"):
-                donations = donations.filter(donated_on__lte=date.fromisoformat(value["to"]))
-            return Q(Exists(donations))
+            return Q(gave_in(value, contact=OuterRef("pk")))
     raise ValueError(f"unknown contact segment condition {key!r}")
 
 

@@ -75,23 +75,7 @@ def _add_day(entry: Engagement, delta: int) -> None:
 
 def entry_recorded(entry: Engagement) -> None:
     """Count a new live entry (engagement_record writes no corrections)."""
-    _add_day(entry, 1)
-    if entry.kind == Kind.REGISTRATION:
-        return
-    ops = _ops()
-    table = MemberMonth._meta.db_table
-    joined = (Member.objects.filter(pk=entry.member_id)
-              .values_list("joined_at", flat=True).first())  # fmt: skip
-    at = ops.adapt_datetimefield_value(entry.occurred_at)
-    _execute(
-        f"INSERT INTO {table} (community_id, member_id, month, joined, first_at, n) "
-        "VALUES (%s, %s, %s, %s, %s, 1) ON CONFLICT (member_id, month) DO UPDATE SET "
-        f"n = {table}.n + 1, first_at = CASE WHEN {table}.first_at IS NULL OR "
-        f"excluded.first_at < {table}.first_at THEN excluded.first_at ELSE {table}.first_at END",
-        [entry.community_id, entry.member_id,
-         ops.adapt_datefield_value(month_of(entry.occurred_at)),
-         ops.adapt_datetimefield_value(joined) if joined else None, at],
-    )  # fmt: skip
+    entries_recorded([entry])
 
 
 def entries_recorded(entries: list[Engagement]) -> None:

@@ -147,7 +147,8 @@ class MailingRenderer:
                 community, reverse("activities:detail", args=[activity.pk])
             )
 
-    def values(self, member: Member, standing=None, recommended=()) -> dict[str, Value]:
+    def recipient_values(self, member: Member, standing=None) -> dict[str, str]:
+        """The merge fields that are the recipient's own (plain text)."""
         values = {
             "nickname": member.display_name,
             "member_number": member.number or "",
@@ -156,6 +157,10 @@ class MailingRenderer:
         if standing is not None:
             values["rank"] = standing.rank.name if standing.rank else _("（なし）")
             values["points"] = str(standing.points)
+        return values
+
+    def values(self, recipient, standing=None, recommended=()) -> dict[str, Value]:
+        values = self.recipient_values(recipient, standing)
         if self.activity is not None:
             values["activity_title"] = self.activity.title
             values["activity_url"] = self.activity_url

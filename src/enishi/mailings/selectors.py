@@ -138,14 +138,9 @@ def condition_q(*, community: Community, key: str, value, today: date) -> Q | No
                 )
             return Q(Exists(attended))
         case "donated":  # gave through ふるさと納税 (in a period, when one is given)
-            from enishi.donations.models import Donation
+            from enishi.donations.selectors import gave_in
 
-            donations = Donation.objects.filter(member=OuterRef("pk"))
-            if start := _date(value.get("from")):
-                donations = donations.filter(donated_on__gte=start)
-            if end := _date(value.get("to")):
-                donations = donations.filter(donated_on__lte=end)
-            return Q(Exists(donations))
+            return Q(gave_in(value, member=OuterRef("pk")))
         case "inactive_days":
             since = timezone.now() - timedelta(days=int(value))
             recent = Engagement.objects.filter(member=OuterRef("pk"), occurred_at__gte=since)
